@@ -1,0 +1,5 @@
+export class EventSummaryDto {
+  capacity: number;
+  sold: number;
+  remaining: number;
+}

@@ -1,0 +1,40 @@
+import { UuidParam } from '@app/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CreateUserDto } from './dto/create-user.dto';
+import { UserDto } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@ApiServiceUnavailableResponse({ description: 'Postgres is unavailable' })
+@Controller('users')
+export class UsersController {
+  constructor(private readonly usersService: UsersService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
+  @ApiConflictResponse({ description: 'The name is taken' })
+  @ApiPayloadTooLargeResponse({ description: 'The body is over 16 KiB' })
+  register(@Body() dto: CreateUserDto): Promise<UserDto> {
+    return this.usersService.register(dto.name);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  findOne(@UuidParam('id') id: string): Promise<UserDto> {
+    return this.usersService.findById(id);
+  }
+}

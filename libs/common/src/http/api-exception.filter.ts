@@ -1,0 +1,60 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { trace } from '@opentelemetry/api';
+import type { FastifyReply } from 'fastify';
+import { ApiErrorBody, defaultReason } from './api-error';
+import { failedDependency } from './dependency-errors';
+
+/** Maps every error to a status and one JSON shape; logs only the unexpected ones, with their stack. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ApiExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toBody(exception);
+    const span = trace.getActiveSpan();
+    if (span) body.traceId = span.spanContext().traceId;
+    void reply.status(body.statusCode).send(body);
+  }
+
+  toBody(exception: unknown): ApiErrorBody {
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    const dependency = failedDependency(exception);
+    if (dependency) {
+      this.logger.warn({ err: exception, dependency }, `${dependency} is unavailable`);
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: defaultReason(HttpStatus.SERVICE_UNAVAILABLE),
+        code: 'DEPENDENCY_UNAVAILABLE',
+        message: `${dependency} is unavailable: ${(exception as Error).message}`,
+        dependency,
+      };
+    }
+    this.logger.error({ err: exception }, 'Unexpected error');
+    trace.getActiveSpan()?.recordException(exception as Error);
+    return { statusCode: 500, error: defaultReason(500), message: 'Internal server error' };
+  }
+}
+
+function fromHttpException(exception: HttpException): ApiErrorBody {
+  const statusCode = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response === 'object' && response !== null && 'message' in response) {
+    const { message, ...rest } = response as Record<string, unknown>;
+    return {
+      ...rest,
+      statusCode,
+      error: typeof rest.error === 'string' ? rest.error : defaultReason(statusCode),
+      message: Array.isArray(message) ? message.join('; ') : String(message),
+    } as ApiErrorBody;
+  }
+  const message = String(response);
+  // Fastify refuses these before routing; Nest hands them over with the message only.
+  const aboutBody = statusCode === HttpStatus.PAYLOAD_TOO_LARGE || statusCode === HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+  return {
+    statusCode,
+    error: defaultReason(statusCode),
+    message,
+    ...(aboutBody && { fields: [{ field: 'body', errors: [message] }] }),
+  };
+}

@@ -1,0 +1,69 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger, PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { parseJsonBodies } from '../http/json-body';
+import { registerRequestLog } from '../logging/request-log';
+import { ShutdownState } from './shutdown-state';
+
+export interface ServiceOptions {
+  name: string;
+  version: string;
+  description: string;
+}
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Creates, documents and starts one service on Fastify, and stops it cleanly on SIGTERM/SIGINT. */
+export async function bootstrapService(module: Type, service: ServiceOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: () => randomUUID() });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+    bodyParser: false, // ours is registered below
+  });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+
+  const fastify = app.getHttpAdapter().getInstance();
+  parseJsonBodies(fastify);
+  registerRequestLog(fastify, await app.resolve(PinoLogger));
+  documentApi(app, service);
+
+  const config = app.get(ConfigService);
+  const port = config.getOrThrow<number>('PORT');
+  await app.listen({ port, host: '0.0.0.0' });
+  logger.log(`${service.name} ${service.version} listening on port ${port}`, 'Bootstrap');
+  stopOnSignals(app, logger, config.getOrThrow<number>('SHUTDOWN_TIMEOUT_MS'));
+  return app;
+}
+
+function documentApi(app: INestApplication, service: ServiceOptions): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(service.name).setDescription(service.description).setVersion(service.version).build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+function stopOnSignals(app: INestApplication, logger: Logger, timeoutMs: number): void {
+  const stop = async (signal: NodeJS.Signals) => {
+    logger.log(`${signal} received: finishing in-flight requests`, 'Shutdown');
+    app.get(ShutdownState).begin();
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${timeoutMs} ms: exiting anyway`, undefined, 'Shutdown');
+      process.exit(1);
+    }, timeoutMs).unref();
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error(error, 'Shutdown failed', 'Shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
+}

@@ -1,0 +1,30 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { ZodTypeAny } from 'zod';
+import { validateEnvOrExit } from './config/env';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { RequestValidationPipe } from './http/request-validation.pipe';
+import { ShutdownState } from './lifecycle/shutdown-state';
+import { loggingModule } from './logging/logging.module';
+
+/** What every service registers once: its validated config, logging, the validation pipe and error filter. */
+@Global()
+@Module({})
+export class ServiceCoreModule {
+  static forRoot(envSchema: ZodTypeAny): DynamicModule {
+    return {
+      module: ServiceCoreModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvOrExit(envSchema) }),
+        loggingModule(),
+      ],
+      providers: [
+        ShutdownState,
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+      exports: [ShutdownState],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+// Read by `npm test` (vitest run). Three projects: unit specs beside the code, e2e against the built
+// services on real Postgres/Redis, and static + live checks of the stack's configs.
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const alias = { '@app/common': new URL('./libs/common/src', import.meta.url).pathname };
+
+export default defineConfig({
+  plugins: [swc.vite()],
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'scripts/**/*.spec.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'stack', include: ['test/stack/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 600_000 },
+      },
+    ],
+  },
+});
