@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 
 for (const app of ['queue-service', 'user-service', 'ticket-service']) {
   const entry = `apps/${app}/src/main.js`;
-  if (!existsSync(`dist/apps/${app}/${entry}`)) throw new Error(`dist/apps/${app}/${entry} is missing: did nest build run?`);
+  if (!existsSync(`dist/apps/${app}/${entry}`))
+    throw new Error(`dist/apps/${app}/${entry} is missing: did nest build run?`);
   writeFileSync(`dist/apps/${app}/main.js`, `'use strict';\nrequire('./${entry.replace(/\.js$/, '')}');\n`);
 }

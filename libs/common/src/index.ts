@@ -7,3 +7,4 @@ export * from './http/uuid-param';
 export * from './lifecycle/bootstrap';
 export * from './lifecycle/shutdown-state';
 export * from './service-core.module';
+export * from './http/api-json-body';

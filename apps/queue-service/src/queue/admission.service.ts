@@ -65,7 +65,12 @@ export class AdmissionService implements OnApplicationBootstrap, OnModuleDestroy
     for (let i = 0; i < reply.length; i += 2) {
       admitted.push({ userId: reply[i], joinedAt: new Date(Number(reply[i + 1])) });
     }
-    if (admitted.length) this.logger.info({ count: admitted.length }, `Admitted ${admitted.length} users`);
+    if (admitted.length) {
+      this.logger.info(
+        { count: admitted.length, userIds: admitted.map((a) => a.userId) },
+        `Admitted ${admitted.length} users`,
+      );
+    }
     return admitted;
   }
 

@@ -1,4 +1,4 @@
-import { UuidParam } from '@app/common';
+import { ApiJsonBodyErrors, UuidParam } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -22,7 +22,7 @@ export class QueueController {
   @Post('join')
   @HttpCode(200)
   @ApiOkResponse({ type: JoinResultDto, description: 'In the queue; joining again keeps the first place' })
-  @ApiBadRequestResponse({ description: 'userId is missing or not a UUID' })
+  @ApiJsonBodyErrors('userId is missing or not a UUID')
   @ApiNotFoundResponse({ description: 'user-service does not know the user' })
   join(@Body() dto: JoinQueueDto): Promise<JoinResultDto> {
     return this.queueService.join(dto.userId);
@@ -39,7 +39,7 @@ export class QueueController {
   @Post('admissions/verify')
   @HttpCode(200)
   @ApiOkResponse({ type: AdmissionVerdictDto })
-  @ApiBadRequestResponse({ description: 'A field is missing or malformed' })
+  @ApiJsonBodyErrors('A field is missing or malformed')
   @ApiForbiddenResponse({ description: 'The token is not this user’s live admission' })
   verify(@Body() dto: VerifyAdmissionDto): Promise<AdmissionVerdictDto> {
     return this.queueService.verify(dto.userId, dto.admissionToken);

@@ -37,7 +37,10 @@ export class QueueService {
     )) as [number, number];
     if (position === 0) return { userId, position, status: 'admitted' };
     if (isNew) {
-      this.logger.info({ userId, userName: user.name, position }, `Joined queue: ${user.name} at position ${position}`);
+      this.logger.info(
+        { userId, userName: user.name, position },
+        `Joined queue: ${user.name} at position ${position}`,
+      );
     }
     return { userId, position, status: 'waiting' };
   }
@@ -63,7 +66,10 @@ export class QueueService {
   async verify(userId: string, admissionToken: string): Promise<AdmissionVerdictDto> {
     const admission = await this.redis.hgetall(queueKeys.admission(userId));
     if (!admission.token || !sameSecret(admission.token, admissionToken)) {
-      throw new ForbiddenException({ code: 'INVALID_ADMISSION', message: 'no valid admission for this user' });
+      throw new ForbiddenException({
+        code: 'INVALID_ADMISSION',
+        message: 'no valid admission for this user',
+      });
     }
     return { userId, valid: true, expiresAt: new Date(Number(admission.expiresAt)).toISOString() };
   }

@@ -27,6 +27,10 @@ export class EventService implements OnApplicationBootstrap {
 
   async summary(): Promise<EventSummaryDto> {
     const event = await this.events.findOneByOrFail({ id: EVENT_ID });
-    return { capacity: event.capacity, sold: event.sold, remaining: Math.max(event.capacity - event.sold, 0) };
+    return {
+      capacity: event.capacity,
+      sold: event.sold,
+      remaining: Math.max(event.capacity - event.sold, 0),
+    };
   }
 }

@@ -17,7 +17,10 @@ export class AdmissionsClient {
   }
 
   async assertAdmitted(userId: string, admissionToken: string): Promise<void> {
-    const { status } = await this.client.request('POST', '/queue/admissions/verify', { userId, admissionToken });
+    const { status } = await this.client.request('POST', '/queue/admissions/verify', {
+      userId,
+      admissionToken,
+    });
     if (status === 403) {
       throw new ForbiddenException({ code: 'NOT_ADMITTED', message: 'no valid admission for this user' });
     }

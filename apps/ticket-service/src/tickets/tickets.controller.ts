@@ -1,4 +1,4 @@
-import { UuidParam } from '@app/common';
+import { ApiJsonBodyErrors, UuidParam } from '@app/common';
 import { Body, Controller, Get, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -24,7 +24,7 @@ export class TicketsController {
   @Post()
   @ApiCreatedResponse({ type: TicketDto, description: 'A seat was taken for the user' })
   @ApiOkResponse({ type: TicketDto, description: 'The user already had this ticket' })
-  @ApiBadRequestResponse({ description: 'A field is missing or malformed' })
+  @ApiJsonBodyErrors('A field is missing or malformed')
   @ApiForbiddenResponse({ description: 'No valid admission token of this user' })
   @ApiConflictResponse({ description: 'Sold out' })
   async buy(@Body() dto: BuyTicketDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<TicketDto> {

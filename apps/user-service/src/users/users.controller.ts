@@ -1,4 +1,4 @@
-import { UuidParam } from '@app/common';
+import { ApiJsonBodyErrors, UuidParam } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -6,7 +6,6 @@ import {
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
-  ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -23,9 +22,8 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: UserDto })
-  @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
+  @ApiJsonBodyErrors('name is invalid')
   @ApiConflictResponse({ description: 'The name is taken' })
-  @ApiPayloadTooLargeResponse({ description: 'The body is over 16 KiB' })
   register(@Body() dto: CreateUserDto): Promise<UserDto> {
     return this.usersService.register(dto.name);
   }

@@ -30,7 +30,9 @@ describe(parseEnv.name, () => {
 
   it('accepts only true/false for booleans', () => {
     expect(parseEnv(schema, { FAULTS_ENABLED: 'true' }).FAULTS_ENABLED).toBe(true);
-    expect(() => parseEnv(schema, { FAULTS_ENABLED: 'yes' })).toThrow(/FAULTS_ENABLED: must be true or false/);
+    expect(() => parseEnv(schema, { FAULTS_ENABLED: 'yes' })).toThrow(
+      /FAULTS_ENABLED: must be true or false/,
+    );
   });
 
   it('leaves unrelated variables out', () => {

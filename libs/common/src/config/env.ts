@@ -8,7 +8,7 @@ const url = (protocols: string[]) =>
   z
     .string()
     .url('must be a URL')
-    .refine((value) => protocols.includes(new URL(value).protocol), {
+    .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
       message: `must use ${protocols.map((p) => p.replace(':', '://')).join(' or ')}`,
     });
 

@@ -6,7 +6,8 @@ import { HealthController, READINESS_CHECKS } from './health.controller';
 @Module({})
 export class HealthModule {
   static forChecks(
-    checks: Pick<FactoryProvider<HealthIndicatorFunction[]>, 'inject' | 'useFactory'> & Pick<ModuleMetadata, 'imports'>,
+    checks: Pick<FactoryProvider<HealthIndicatorFunction[]>, 'inject' | 'useFactory'> &
+      Pick<ModuleMetadata, 'imports'>,
   ): DynamicModule {
     return {
       module: HealthModule,

@@ -50,7 +50,8 @@ function fromHttpException(exception: HttpException): ApiErrorBody {
   }
   const message = String(response);
   // Fastify refuses these before routing; Nest hands them over with the message only.
-  const aboutBody = statusCode === HttpStatus.PAYLOAD_TOO_LARGE || statusCode === HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+  const aboutBody =
+    statusCode === HttpStatus.PAYLOAD_TOO_LARGE || statusCode === HttpStatus.UNSUPPORTED_MEDIA_TYPE;
   return {
     statusCode,
     error: defaultReason(statusCode),

@@ -29,7 +29,11 @@ export function failedDependency(error: unknown): string | undefined {
     (typeof code === 'string' && connectionCodes.has(code)) || connectionMessages.test(error.message);
   if (!isConnectionFailure) return undefined;
   const where = `${error.constructor.name} ${error.stack ?? ''}`;
-  if (/ioredis|Redis|Command timed out|Stream isn't writeable|max retries per request/i.test(where + error.message))
+  if (
+    /ioredis|Redis|Command timed out|Stream isn't writeable|max retries per request/i.test(
+      where + error.message,
+    )
+  )
     return 'redis';
   return 'postgres';
 }

@@ -7,7 +7,9 @@ export function parseJsonBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     parse(request, body as string, (error, value) =>
-      error ? done(BadInputException.field('body', `body is not valid JSON: ${error.message}`), undefined) : done(null, value),
+      error
+        ? done(BadInputException.field('body', `body is not valid JSON: ${error.message}`), undefined)
+        : done(null, value),
     ),
   );
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { parseJsonBodies } from '../http/json-body';
@@ -18,7 +19,10 @@ export interface ServiceOptions {
 const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Creates, documents and starts one service on Fastify, and stops it cleanly on SIGTERM/SIGINT. */
-export async function bootstrapService(module: Type, service: ServiceOptions): Promise<NestFastifyApplication> {
+export async function bootstrapService(
+  module: Type,
+  service: ServiceOptions,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: () => randomUUID() });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
@@ -29,6 +33,7 @@ export async function bootstrapService(module: Type, service: ServiceOptions): P
 
   const fastify = app.getHttpAdapter().getInstance();
   parseJsonBodies(fastify);
+  closeConnectionsWhenStopping(fastify, app.get(ShutdownState));
   registerRequestLog(fastify, await app.resolve(PinoLogger));
   documentApi(app, service);
 
@@ -40,10 +45,22 @@ export async function bootstrapService(module: Type, service: ServiceOptions): P
   return app;
 }
 
+// Node closes only the keep-alive connections idle at the moment of close; one that finishes a request later
+// would hold the process open until its keep-alive timeout, so responses during shutdown close theirs.
+function closeConnectionsWhenStopping(fastify: FastifyInstance, shutdown: ShutdownState): void {
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (shutdown.isShuttingDown) void reply.header('connection', 'close');
+  });
+}
+
 function documentApi(app: INestApplication, service: ServiceOptions): void {
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle(service.name).setDescription(service.description).setVersion(service.version).build(),
+    new DocumentBuilder()
+      .setTitle(service.name)
+      .setDescription(service.description)
+      .setVersion(service.version)
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

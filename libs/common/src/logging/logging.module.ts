@@ -27,7 +27,9 @@ export function loggingModule(): DynamicModule {
         autoLogging: false,
         quietReqLogger: true,
         redact: { paths: redactedPaths, censor: '[redacted]' },
-        transport: process.stdout.isTTY ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+        transport: process.stdout.isTTY
+          ? { target: 'pino-pretty', options: { singleLine: true } }
+          : undefined,
       },
     }),
   });

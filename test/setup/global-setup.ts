@@ -1,0 +1,33 @@
+// Vitest globalSetup of the e2e project: makes sure Postgres and Redis answer on 127.0.0.1 (starting them
+// with scripts/dev/servers.sh when not), that the services are built, and removes this run's databases after.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Client } from 'pg';
+import type { TestProject } from 'vitest/node';
+import { adminDatabaseUrl, runId } from '../support/databases';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    runId: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  execFileSync('bash', ['scripts/dev/servers.sh'], { stdio: 'inherit' });
+  const apps = ['queue-service', 'user-service', 'ticket-service'];
+  if (process.env.SKIP_BUILD !== 'true' || apps.some((app) => !existsSync(`dist/apps/${app}/main.js`))) {
+    execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  }
+  const id = runId();
+  project.provide('runId', id);
+  return async () => {
+    const admin = new Client({ connectionString: adminDatabaseUrl() });
+    await admin.connect();
+    const { rows } = await admin.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${id}%`],
+    );
+    for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    await admin.end();
+  };
+}
