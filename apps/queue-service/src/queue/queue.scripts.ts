@@ -23,6 +23,7 @@ local used = tonumber(redis.call('GET', KEYS[3]) or '0')
 local wanted = math.min(tonumber(ARGV[1]) - used, #ARGV - 4)
 if wanted <= 0 then return {} end
 local popped = redis.call('ZPOPMIN', KEYS[1], wanted)
+if #popped == 0 then return {} end
 local admitted = {}
 local expiresAt = tonumber(ARGV[3]) + tonumber(ARGV[2])
 for i = 1, #popped, 2 do
