@@ -1,3 +1,4 @@
+import './instrument';
 import { bootstrapService } from '@app/common';
 import { version } from '../../../package.json';
 import { AppModule } from './app.module';

@@ -8,3 +8,4 @@ export * from './lifecycle/bootstrap';
 export * from './lifecycle/shutdown-state';
 export * from './service-core.module';
 export * from './http/api-json-body';
+export * from './metrics/metrics.module';

@@ -7,6 +7,7 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { RequestValidationPipe } from './http/request-validation.pipe';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { loggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** What every service registers once: its validated config, logging, the validation pipe and error filter. */
 @Global()
@@ -18,6 +19,7 @@ export class ServiceCoreModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvOrExit(envSchema) }),
         loggingModule(),
+        MetricsModule,
       ],
       providers: [
         ShutdownState,

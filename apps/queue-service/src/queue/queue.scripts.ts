@@ -4,7 +4,7 @@
  * admission:<user> (hash token/expiresAt with a TTL), admitted-in:<second> (how many were let in that second).
  */
 
-// KEYS: waiting, sequence, joined-at, admission:<user>. ARGV: userId, nowMs.
+// KEYS: waiting, sequence, joined-at, admission:<user>. ARGV: userId, joinedAt ("<ms>" or "<ms>:<traceparent>").
 // Returns [position, isNew]; position 0 means the user already holds a live admission.
 export const joinScript = `
 if redis.call('EXISTS', KEYS[4]) == 1 then return {0, 0} end
@@ -17,14 +17,14 @@ return {redis.call('ZRANK', KEYS[1], ARGV[1]) + 1, 1}
 
 // KEYS: waiting, joined-at, admitted-in:<second>. ARGV: perSecond, ttlMs, nowMs, admissionKeyPrefix, tokens...
 // Pops up to what is left of this second's allowance from the head of the queue and gives each a token.
-// Returns a flat list: userId, joinedAtMs, userId, joinedAtMs, ...
+// Returns a flat list: queue length left, then userId, joinedAt, userId, joinedAt, ...
 export const admitScript = `
 local used = tonumber(redis.call('GET', KEYS[3]) or '0')
 local wanted = math.min(tonumber(ARGV[1]) - used, #ARGV - 4)
-if wanted <= 0 then return {} end
+if wanted <= 0 then return {redis.call('ZCARD', KEYS[1])} end
 local popped = redis.call('ZPOPMIN', KEYS[1], wanted)
-if #popped == 0 then return {} end
-local admitted = {}
+if #popped == 0 then return {0} end
+local admitted = {0}
 local expiresAt = tonumber(ARGV[3]) + tonumber(ARGV[2])
 for i = 1, #popped, 2 do
   local user = popped[i]
@@ -37,5 +37,6 @@ for i = 1, #popped, 2 do
 end
 redis.call('INCRBY', KEYS[3], #popped / 2)
 redis.call('PEXPIRE', KEYS[3], 5000)
+admitted[1] = redis.call('ZCARD', KEYS[1])
 return admitted
 `;

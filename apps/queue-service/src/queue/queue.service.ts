@@ -1,12 +1,16 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { trace, TraceFlags } from '@opentelemetry/api';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import Redis from 'ioredis';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { QueueServiceEnv } from '../config';
 import { REDIS } from '../redis/redis.module';
 import { AdmissionVerdictDto, JoinResultDto, QueueStatusDto } from './dto/queue-status.dto';
-import { queueKeys } from './queue.keys';
+import { formatJoinedAt, queueKeys } from './queue.keys';
+import { queueMetrics } from './queue.metrics';
 import { joinScript } from './queue.scripts';
 import { UsersClient } from './users.client';
 
@@ -19,6 +23,7 @@ export class QueueService {
     private readonly users: UsersClient,
     @InjectPinoLogger(QueueService.name) private readonly logger: PinoLogger,
     config: ConfigService<QueueServiceEnv, true>,
+    @InjectMetric(queueMetrics.joins) private readonly joins: Counter,
   ) {
     this.admitPerSecond = config.get('ADMIT_PER_SECOND', { infer: true });
   }
@@ -33,10 +38,11 @@ export class QueueService {
       queueKeys.joinedAt,
       queueKeys.admission(userId),
       userId,
-      Date.now(),
+      formatJoinedAt(Date.now(), sampledSpan()),
     )) as [number, number];
     if (position === 0) return { userId, position, status: 'admitted' };
     if (isNew) {
+      this.joins.inc();
       this.logger.info(
         { userId, userName: user.name, position },
         `Joined queue: ${user.name} at position ${position}`,
@@ -73,6 +79,13 @@ export class QueueService {
     }
     return { userId, valid: true, expiresAt: new Date(Number(admission.expiresAt)).toISOString() };
   }
+}
+
+function sampledSpan(): { traceId: string; spanId: string } | undefined {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && span.traceFlags & TraceFlags.SAMPLED
+    ? { traceId: span.traceId, spanId: span.spanId }
+    : undefined;
 }
 
 // Hashing first gives equal lengths, so the comparison takes the same time whatever was sent.

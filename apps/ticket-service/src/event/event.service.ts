@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
+import { Gauge, register } from 'prom-client';
 import { Repository } from 'typeorm';
 import type { TicketServiceEnv } from '../config';
 import { EventSummaryDto } from './event-summary.dto';
@@ -13,7 +14,20 @@ export class EventService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(Event) private readonly events: Repository<Event>,
     private readonly config: ConfigService<TicketServiceEnv, true>,
-  ) {}
+  ) {
+    const eventService = this;
+    // Read at each scrape, so every replica reports the database's truth rather than its own sales.
+    register.removeSingleMetric('ticketing_seats_remaining');
+    new Gauge({
+      name: 'ticketing_seats_remaining',
+      help: 'Seats of the event not yet sold',
+      registers: [register],
+      async collect() {
+        const summary = await eventService.summary().catch(() => undefined);
+        if (summary) this.set(summary.remaining);
+      },
+    });
+  }
 
   /** EVENT_CAPACITY is the truth at every start; seats already sold stay sold. */
   async onApplicationBootstrap(): Promise<void> {

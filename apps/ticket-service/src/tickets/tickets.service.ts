@@ -1,5 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter } from 'prom-client';
 import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import { Event } from '../event/event.entity';
 import { EVENT_ID } from '../event/event.service';
@@ -20,6 +22,8 @@ export class TicketsService {
     @InjectRepository(Ticket) private readonly tickets: Repository<Ticket>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly admissions: AdmissionsClient,
+    @InjectMetric('ticketing_tickets_issued_total') private readonly issued: Counter,
+    @InjectMetric('ticketing_sold_out_total') private readonly soldOut: Counter,
   ) {}
 
   async buy(userId: string, admissionToken: string): Promise<Purchase> {
@@ -27,8 +31,11 @@ export class TicketsService {
     const existing = await this.tickets.findOneBy({ userId });
     if (existing) return { ticket: existing, created: false };
     try {
-      return { ticket: await this.reserveSeat(userId), created: true };
+      const ticket = await this.reserveSeat(userId);
+      this.issued.inc();
+      return { ticket, created: true };
     } catch (error) {
+      if (error instanceof ConflictException) this.soldOut.inc();
       // The same user buying twice at once: the loser's insert hits the unique user_id and gets the winner's.
       if (!isUniqueViolation(error)) throw error;
       return { ticket: await this.tickets.findOneByOrFail({ userId }), created: false };

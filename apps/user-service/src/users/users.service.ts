@@ -1,5 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import { Counter } from 'prom-client';
 import { QueryFailedError, Repository } from 'typeorm';
 import { generateUserName } from './user-name';
 import { User } from './user.entity';
@@ -9,7 +11,10 @@ const GENERATED_NAME_ATTEMPTS = 5;
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectMetric('ticketing_users_registered_total') private readonly registered: Counter,
+  ) {}
 
   async register(name?: string): Promise<User> {
     if (name !== undefined) {
@@ -32,8 +37,10 @@ export class UsersService {
     return user;
   }
 
-  private insert(name: string): Promise<User> {
-    return this.users.save(this.users.create({ name }));
+  private async insert(name: string): Promise<User> {
+    const user = await this.users.save(this.users.create({ name }));
+    this.registered.inc();
+    return user;
   }
 }
 

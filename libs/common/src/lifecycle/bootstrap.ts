@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { parseJsonBodies } from '../http/json-body';
+import { measureRequests } from '../metrics/http-metrics';
+import { shutdownTelemetry } from '../telemetry/sdk';
 import { registerRequestLog } from '../logging/request-log';
 import { ShutdownState } from './shutdown-state';
 
@@ -33,6 +35,7 @@ export async function bootstrapService(
 
   const fastify = app.getHttpAdapter().getInstance();
   parseJsonBodies(fastify);
+  measureRequests(fastify);
   closeConnectionsWhenStopping(fastify, app.get(ShutdownState));
   registerRequestLog(fastify, await app.resolve(PinoLogger));
   documentApi(app, service);
@@ -75,6 +78,7 @@ function stopOnSignals(app: INestApplication, logger: Logger, timeoutMs: number)
     }, timeoutMs).unref();
     try {
       await app.close();
+      await shutdownTelemetry();
       process.exit(0);
     } catch (error) {
       logger.error(error, 'Shutdown failed', 'Shutdown');

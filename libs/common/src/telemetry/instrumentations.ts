@@ -1,0 +1,39 @@
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import type { IncomingMessage } from 'node:http';
+
+/** Probes and scrapes: neither traced nor counted in the request metrics. */
+export const untracedPath = /^\/(health|metrics)(\/|$|\?)/;
+
+// The admission script carries fresh tokens as arguments: a Redis span names the command and key only.
+const redisStatement = (command: string, args: unknown[]): string =>
+  command === 'eval' || command === 'evalsha'
+    ? command.toUpperCase()
+    : `${command.toUpperCase()} ${String(args[0] ?? '')}`.trim();
+
+/** Only what the flow touches: HTTP in and out, Fastify, Nest handlers, Redis, Postgres, pino. */
+export function instrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request: IncomingMessage) => untracedPath.test(request.url ?? ''),
+    }),
+    new UndiciInstrumentation(),
+    new FastifyOtelInstrumentation({
+      registerOnInitialization: true,
+      // Nest's own instrumentation already spans the handler; one span per Fastify hook would be noise.
+      instrumentHooks: false,
+      instrumentHandler: false,
+      ignorePaths: (route: { url: string }) => untracedPath.test(route.url),
+    }) as unknown as Instrumentation,
+    new NestInstrumentation(),
+    new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
+    new PgInstrumentation({ requireParentSpan: true }),
+    new PinoInstrumentation(),
+  ];
+}

@@ -1,0 +1,149 @@
+import { once } from 'node:events';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+type Attributes = Record<string, unknown>;
+
+export interface ReceivedSpan {
+  service: string;
+  resource: Attributes;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Attributes;
+  links: { traceId: string; spanId: string }[];
+  status: { code?: number; message?: string };
+}
+
+export interface ReceivedLog {
+  service: string;
+  resource: Attributes;
+  body: unknown;
+  severityText: string;
+  severityNumber: number;
+  traceId: string;
+  spanId: string;
+  attributes: Attributes;
+}
+
+const root = protobuf.loadSync(fileURLToPath(new URL('./otlp.proto', import.meta.url)));
+const TraceRequest = root.lookupType('otlp.ExportTraceServiceRequest');
+const LogsRequest = root.lookupType('otlp.ExportLogsServiceRequest');
+
+const hex = (bytes?: Uint8Array) => (bytes ? Buffer.from(bytes).toString('hex') : '');
+
+function value(any: any): unknown {
+  if (!any) return undefined;
+  if (any.stringValue !== undefined) return any.stringValue;
+  if (any.boolValue !== undefined) return any.boolValue;
+  if (any.intValue !== undefined) return Number(any.intValue);
+  if (any.doubleValue !== undefined) return any.doubleValue;
+  if (any.arrayValue) return (any.arrayValue.values ?? []).map(value);
+  if (any.kvlistValue) return attributes(any.kvlistValue.values);
+  if (any.bytesValue) return hex(any.bytesValue);
+  return undefined;
+}
+
+const attributes = (list: any[] = []): Attributes =>
+  Object.fromEntries(list.map((kv) => [kv.key, value(kv.value)]));
+
+/**
+ * An OTLP/HTTP receiver for tests: decodes the protobuf the services' exporters send to /v1/traces and
+ * /v1/logs, as the collector would, and keeps what arrived.
+ */
+export class OtlpReceiver {
+  readonly spans: ReceivedSpan[] = [];
+  readonly logs: ReceivedLog[] = [];
+  contentTypes = new Set<string>();
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer(async (request, response) => {
+      const body = await readBody(request);
+      this.contentTypes.add(String(request.headers['content-type']));
+      if (request.url === '/v1/traces') this.acceptSpans(body);
+      else if (request.url === '/v1/logs') this.acceptLogs(body);
+      else if (request.url !== '/v1/metrics') return response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    }).listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  trace(traceId: string): ReceivedSpan[] {
+    return this.spans.filter((s) => s.traceId === traceId);
+  }
+
+  async waitFor<T>(find: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${what} arrived within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  private acceptSpans(body: Buffer): void {
+    const request = TraceRequest.toObject(TraceRequest.decode(body), {
+      longs: String,
+      defaults: false,
+    }) as any;
+    for (const rs of request.resourceSpans ?? []) {
+      const resource = attributes(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const span of ss.spans ?? []) {
+          this.spans.push({
+            service: String(resource['service.name']),
+            resource,
+            traceId: hex(span.traceId),
+            spanId: hex(span.spanId),
+            parentSpanId: hex(span.parentSpanId),
+            name: span.name,
+            kind: span.kind ?? 0,
+            attributes: attributes(span.attributes),
+            links: (span.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+            status: span.status ?? {},
+          });
+        }
+      }
+    }
+  }
+
+  private acceptLogs(body: Buffer): void {
+    const request = LogsRequest.toObject(LogsRequest.decode(body), { longs: String, defaults: false }) as any;
+    for (const rl of request.resourceLogs ?? []) {
+      const resource = attributes(rl.resource?.attributes);
+      for (const sl of rl.scopeLogs ?? []) {
+        for (const record of sl.logRecords ?? []) {
+          this.logs.push({
+            service: String(resource['service.name']),
+            resource,
+            body: value(record.body),
+            severityText: record.severityText ?? '',
+            severityNumber: record.severityNumber ?? 0,
+            traceId: hex(record.traceId),
+            spanId: hex(record.spanId),
+            attributes: attributes(record.attributes),
+          });
+        }
+      }
+    }
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
