@@ -15,7 +15,7 @@ export class EventService implements OnApplicationBootstrap {
     @InjectRepository(Event) private readonly events: Repository<Event>,
     private readonly config: ConfigService<TicketServiceEnv, true>,
   ) {
-    const eventService = this;
+    const readSummary = () => this.summary();
     // Read at each scrape, so every replica reports the database's truth rather than its own sales.
     register.removeSingleMetric('ticketing_seats_remaining');
     new Gauge({
@@ -23,7 +23,7 @@ export class EventService implements OnApplicationBootstrap {
       help: 'Seats of the event not yet sold',
       registers: [register],
       async collect() {
-        const summary = await eventService.summary().catch(() => undefined);
+        const summary = await readSummary().catch(() => undefined);
         if (summary) this.set(summary.remaining);
       },
     });
