@@ -228,3 +228,43 @@ describe('on SIGTERM', () => {
     await receiver.stop();
   });
 });
+
+describe('the standard OTEL_* variables', () => {
+  it('OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override the defaults', async () => {
+    const receiver = await new OtlpReceiver().start();
+    const users = await RunningService.start('user-service', {
+      DATABASE_URL: await createDatabase(inject('runId'), 'otelenv'),
+      ...telemetryOn(receiver),
+      OTEL_SERVICE_NAME: 'accounts',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=workshop,team=blue',
+    });
+    await post(`${users.url}/users`, {});
+    const span = await receiver.waitFor(() => receiver.spans.find(isServer('/users')), 'span');
+    expect(span.resource).toMatchObject({
+      'service.name': 'accounts',
+      app: 'accounts',
+      'deployment.environment.name': 'workshop',
+      team: 'blue',
+      'service.namespace': 'ticketing',
+    });
+    await users.stop();
+    await receiver.stop();
+  });
+
+  it('OTEL_SDK_DISABLED=true turns tracing and log export off', async () => {
+    const receiver = await new OtlpReceiver().start();
+    const users = await RunningService.start('user-service', {
+      DATABASE_URL: await createDatabase(inject('runId'), 'oteloff'),
+      ...telemetryOn(receiver),
+      OTEL_SDK_DISABLED: 'true',
+    });
+    const response = await post(`${users.url}/users`, {});
+    expect(response.status).toBe(201);
+    expect(response.headers.get('traceresponse')).toBeNull();
+    expect(await users.stop()).toBe(0);
+    expect(receiver.spans).toEqual([]);
+    expect(receiver.logs).toEqual([]);
+    expect(users.records.some((r) => 'trace_id' in r)).toBe(false);
+    await receiver.stop();
+  });
+});
