@@ -1,14 +1,17 @@
 // Read by `npm test` (vitest run). Three projects: unit specs beside the code, e2e against the built
 // services on real Postgres/Redis, and static + live checks of the stack's configs.
+import { join } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const alias = { '@app/common': new URL('./libs/common/src', import.meta.url).pathname };
+const alias = { '@app/common': join(__dirname, 'libs/common/src') };
 
 export default defineConfig({
   plugins: [swc.vite()],
   resolve: { alias },
   test: {
+    // Suites start services on one Postgres and hand out Redis databases in turn: one file at a time.
+    fileParallelism: false,
     projects: [
       {
         extends: true,
@@ -22,7 +25,6 @@ export default defineConfig({
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
       {

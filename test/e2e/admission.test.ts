@@ -2,6 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AdmissionService } from '../../apps/queue-service/src/queue/admission.service';
 import { joinScript } from '../../apps/queue-service/src/queue/queue.scripts';
@@ -35,7 +36,15 @@ describe(AdmissionService.name, () => {
     const redis = new Redis(redisUrl);
     clients.push(redis);
     const config = new ConfigService({ ADMIT_PER_SECOND: perSecond, ADMISSION_TTL_SECONDS: 300 });
-    return new AdmissionService(redis, new PinoLogger({ pinoHttp: { level: 'silent' } }), config);
+    const registers = [new Registry()];
+    return new AdmissionService(
+      redis,
+      new PinoLogger({ pinoHttp: { level: 'silent' } }),
+      config as never,
+      new Counter({ name: 'admissions', help: 'admissions', registers }),
+      new Histogram({ name: 'wait', help: 'wait', registers }),
+      new Gauge({ name: 'length', help: 'length', registers }),
+    );
   };
 
   beforeAll(async () => {

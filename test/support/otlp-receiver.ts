@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import protobuf from 'protobufjs';
 
 type Attributes = Record<string, unknown>;
@@ -29,7 +29,7 @@ export interface ReceivedLog {
   attributes: Attributes;
 }
 
-const root = protobuf.loadSync(fileURLToPath(new URL('./otlp.proto', import.meta.url)));
+const root = protobuf.loadSync(join(__dirname, 'otlp.proto'));
 const TraceRequest = root.lookupType('otlp.ExportTraceServiceRequest');
 const LogsRequest = root.lookupType('otlp.ExportLogsServiceRequest');
 

@@ -19,6 +19,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   toBody(exception: unknown): ApiErrorBody {
     if (exception instanceof HttpException) return fromHttpException(exception);
+    if (isClientError(exception)) return fromFastifyError(exception);
     const dependency = failedDependency(exception);
     if (dependency) {
       this.logger.warn({ err: exception, dependency }, `${dependency} is unavailable`);
@@ -34,6 +35,40 @@ export class ApiExceptionFilter implements ExceptionFilter {
     trace.getActiveSpan()?.recordException(exception as Error);
     return { statusCode: 500, error: defaultReason(500), message: 'Internal server error' };
   }
+}
+
+interface FastifyClientError extends Error {
+  statusCode: number;
+  code?: string;
+  validation?: {
+    instancePath?: string;
+    params?: { missingProperty?: string; additionalProperty?: string };
+    message?: string;
+  }[];
+}
+
+// Fastify's own refusals (a route's JSON schema, before Nest is involved) keep their 4xx and name the field.
+function isClientError(error: unknown): error is FastifyClientError {
+  const status = (error as FastifyClientError | undefined)?.statusCode;
+  return error instanceof Error && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function fromFastifyError(error: FastifyClientError): ApiErrorBody {
+  const fields = (error.validation ?? []).map((v) => ({
+    field:
+      v.params?.missingProperty ??
+      v.params?.additionalProperty ??
+      v.instancePath?.replace(/^\//, '') ??
+      'body',
+    errors: [v.message ?? error.message],
+  }));
+  return {
+    statusCode: error.statusCode,
+    error: defaultReason(error.statusCode),
+    code: error.code,
+    message: error.message,
+    ...(fields.length && { fields }),
+  };
 }
 
 function fromHttpException(exception: HttpException): ApiErrorBody {

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { injectFaults } from '../faults/faults';
 import { parseJsonBodies } from '../http/json-body';
 import { measureRequests } from '../metrics/http-metrics';
 import { shutdownTelemetry } from '../telemetry/sdk';
@@ -25,7 +26,12 @@ export async function bootstrapService(
   module: Type,
   service: ServiceOptions,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: () => randomUUID() });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    // Unknown fields are refused, not silently dropped, by the few routes that use a Fastify schema.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
     bodyParser: false, // ours is registered below
@@ -38,9 +44,16 @@ export async function bootstrapService(
   measureRequests(fastify);
   closeConnectionsWhenStopping(fastify, app.get(ShutdownState));
   registerRequestLog(fastify, await app.resolve(PinoLogger));
+  const config = app.get(ConfigService);
+  if (config.getOrThrow<boolean>('FAULTS_ENABLED')) {
+    injectFaults(
+      fastify,
+      { errorRate: config.getOrThrow('FAULT_ERROR_RATE'), delayMs: config.getOrThrow('FAULT_DELAY_MS') },
+      await app.resolve(PinoLogger),
+    );
+  }
   documentApi(app, service);
 
-  const config = app.get(ConfigService);
   const port = config.getOrThrow<number>('PORT');
   await app.listen({ port, host: '0.0.0.0' });
   logger.log(`${service.name} ${service.version} listening on port ${port}`, 'Bootstrap');

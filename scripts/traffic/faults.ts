@@ -1,0 +1,42 @@
+import type { TrafficOptions } from './options';
+
+type Settings = { errorRate: number; delayMs: number };
+
+const serviceUrl = (urls: TrafficOptions['urls'], service: string) =>
+  ({ 'user-service': urls.user, 'queue-service': urls.queue, 'ticket-service': urls.ticket })[service]!;
+
+async function put(url: string, settings: Partial<Settings>): Promise<Settings> {
+  const response = await fetch(`${url}/admin/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(settings),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (response.status === 404) {
+    throw new Error(
+      `${url} has no fault injection: start it with FAULTS_ENABLED=true (docker compose sets it)`,
+    );
+  }
+  if (!response.ok)
+    throw new Error(`${url}/admin/faults answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as Settings;
+}
+
+/** Sets the run's faults on the chosen services; the returned function puts back what they had before. */
+export async function applyFaults(options: TrafficOptions): Promise<() => Promise<void>> {
+  const faults = options.faults;
+  if (!faults) return async () => undefined;
+  const before = new Map<string, Settings>();
+  for (const service of faults.services) {
+    const url = serviceUrl(options.urls, service);
+    const current = await fetch(`${url}/admin/faults`, { signal: AbortSignal.timeout(5000) });
+    if (current.ok) before.set(url, (await current.json()) as Settings);
+    const wanted: Partial<Settings> = {};
+    if (faults.errorRate !== undefined) wanted.errorRate = faults.errorRate;
+    if (faults.delayMs !== undefined) wanted.delayMs = faults.delayMs;
+    await put(url, wanted);
+  }
+  return async () => {
+    for (const [url, settings] of before) await put(url, settings).catch(() => undefined);
+  };
+}

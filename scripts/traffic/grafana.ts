@@ -1,0 +1,37 @@
+/** Links into the provisioned Grafana (data source uids `loki`, `tempo`; dashboard uids under grafana/dashboards). */
+export const dashboards = {
+  overview: 'ticketing-overview',
+  flow: 'ticketing-flow',
+  runtime: 'ticketing-nodejs',
+  pipeline: 'ticketing-pipeline',
+};
+
+interface Range {
+  from: number;
+  to: number;
+}
+
+function explore(
+  grafana: string,
+  datasource: { type: string; uid: string },
+  query: Record<string, unknown>,
+  range: Range,
+) {
+  const panes = {
+    a: {
+      datasource: datasource.uid,
+      queries: [{ refId: 'A', datasource, ...query }],
+      range: { from: String(range.from), to: String(range.to) },
+    },
+  };
+  return `${grafana}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify(panes))}`;
+}
+
+export const lokiLink = (grafana: string, expr: string, range: Range) =>
+  explore(grafana, { type: 'loki', uid: 'loki' }, { expr, queryType: 'range' }, range);
+
+export const traceLink = (grafana: string, traceId: string, range: Range) =>
+  explore(grafana, { type: 'tempo', uid: 'tempo' }, { queryType: 'traceql', query: traceId }, range);
+
+export const dashboardLink = (grafana: string, uid: string, range: Range) =>
+  `${grafana}/d/${uid}?orgId=1&from=${range.from}&to=${range.to}`;

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseOptions, UsageError } from './options';
+
+describe(parseOptions.name, () => {
+  it('defaults to the chapter: 10 users, 1 s apart, local services', () => {
+    expect(parseOptions([], {})).toMatchObject({
+      users: 10,
+      intervalMs: 1000,
+      concurrency: Infinity,
+      scenario: 'chapter',
+      urls: {
+        user: 'http://localhost:3003',
+        queue: 'http://localhost:3001',
+        ticket: 'http://localhost:3002',
+        grafana: 'http://localhost:3000',
+      },
+    });
+  });
+
+  it('takes the number of users as the chapter does, or as a flag', () => {
+    expect(parseOptions(['25'], {})).toMatchObject({ users: 25 });
+    expect(parseOptions(['--users', '7', '--interval', '250ms', '--concurrency', '3'], {})).toMatchObject({
+      users: 7,
+      intervalMs: 250,
+      concurrency: 3,
+    });
+  });
+
+  it('reads the service and Grafana URLs from the environment', () => {
+    const options = parseOptions([], { QUEUE_SERVICE_URL: 'http://q:1', GRAFANA_URL: 'http://g:2' });
+    expect(options).toMatchObject({ urls: { queue: 'http://q:1', grafana: 'http://g:2' } });
+  });
+
+  it('turns --faults and --delay into settings for every service', () => {
+    expect(parseOptions(['--faults', '0.1', '--delay', '300'], {})).toMatchObject({
+      faults: { errorRate: 0.1, delayMs: 300, services: ['user-service', 'queue-service', 'ticket-service'] },
+    });
+  });
+
+  it('has scenarios that preset the run and can still be overridden', () => {
+    expect(parseOptions(['--scenario', 'surge'], {})).toMatchObject({ users: 200, intervalMs: 0 });
+    expect(parseOptions(['--scenario', 'surge', '50'], {})).toMatchObject({ users: 50 });
+    expect(parseOptions(['--scenario', 'slow-tickets'], {})).toMatchObject({
+      faults: { delayMs: 1500, services: ['ticket-service'] },
+    });
+    expect(parseOptions(['--scenario', 'errors'], {})).toMatchObject({
+      faults: { errorRate: 0.2, services: ['queue-service'] },
+    });
+  });
+
+  it('refuses bad input with a message naming the option', () => {
+    expect(() => parseOptions(['0'], {})).toThrow(UsageError);
+    expect(() => parseOptions(['--faults', '1.5'], {})).toThrow(/--faults/);
+    expect(() => parseOptions(['--interval', 'soon'], {})).toThrow(/--interval/);
+    expect(() => parseOptions(['--scenario', 'chaos'], {})).toThrow(/--scenario must be one of/);
+    expect(() => parseOptions(['1', '2'], {})).toThrow(/at most one/);
+  });
+});
+
+describe(parseDuration.name, () => {
+  it('reads ms, s, m and bare seconds', () => {
+    expect(parseDuration('250ms', 'x')).toBe(250);
+    expect(parseDuration('1.5s', 'x')).toBe(1500);
+    expect(parseDuration('2m', 'x')).toBe(120_000);
+    expect(parseDuration('3', 'x')).toBe(3000);
+  });
+});

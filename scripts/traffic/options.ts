@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+
+export type Scenario = 'chapter' | 'surge' | 'slow-tickets' | 'errors';
+
+export interface TrafficOptions {
+  users: number;
+  intervalMs: number;
+  concurrency: number;
+  durationMs?: number;
+  faults?: { errorRate?: number; delayMs?: number; services: string[] };
+  scenario: Scenario;
+  urls: { user: string; queue: string; ticket: string; grafana: string };
+}
+
+export const usage = `Usage: npm run traffic -- [users] [options]
+
+  users                  how many users go through the flow (default 10, as in the chapter)
+  --users N              the same, as a flag
+  --interval T           time between two users starting: 1s (default), 250ms, 0
+  --concurrency N        flows in flight at most (default: unlimited)
+  --duration T           keep starting users until T has passed (e.g. 60s, 5m), ignoring --users
+  --faults RATE          make every service answer RATE (0..1) of its requests with 503 during the run
+  --delay MS             delay every service's requests by up to MS during the run
+  --scenario NAME        chapter (default) | surge | slow-tickets | errors
+  -h, --help             this text
+
+Environment: USER_SERVICE_URL, QUEUE_SERVICE_URL, TICKET_SERVICE_URL (default localhost:3003/3001/3002),
+GRAFANA_URL (default http://localhost:3000). --faults and --delay need FAULTS_ENABLED=true on the services.`;
+
+export class UsageError extends Error {}
+
+/** `1s`, `250ms`, `2m` or a bare number of seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} must be a duration like 1s, 250ms or 2m (got "${text}")`);
+  const unit = { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+function positiveInt(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${flag} must be a whole number above 0 (got "${text}")`);
+  return value;
+}
+
+const scenarios: Record<Scenario, Partial<TrafficOptions>> = {
+  chapter: {},
+  // Many users at once: the queue grows, the wait-time histogram fills.
+  surge: { users: 200, intervalMs: 0 },
+  // Ticket purchases slowed down: p95 rises and the latency exemplars point at slow traces.
+  'slow-tickets': { users: 30, intervalMs: 200, faults: { delayMs: 1500, services: ['ticket-service'] } },
+  // A fifth of queue-service's requests fail: the 5xx ratio and the error traces show it.
+  errors: { users: 30, intervalMs: 200, faults: { errorRate: 0.2, services: ['queue-service'] } },
+};
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      users: { type: 'string' },
+      interval: { type: 'string' },
+      concurrency: { type: 'string' },
+      duration: { type: 'string' },
+      faults: { type: 'string' },
+      delay: { type: 'string' },
+      scenario: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one number of users, got: ${positionals.join(' ')}`);
+  const scenario = (values.scenario ?? 'chapter') as Scenario;
+  if (!(scenario in scenarios))
+    throw new UsageError(`--scenario must be one of ${Object.keys(scenarios).join(', ')}`);
+  const preset = scenarios[scenario];
+
+  const usersText = values.users ?? positionals[0];
+  let faults = preset.faults;
+  if (values.faults !== undefined || values.delay !== undefined) {
+    const errorRate = values.faults === undefined ? undefined : Number(values.faults);
+    if (errorRate !== undefined && !(errorRate >= 0 && errorRate <= 1)) {
+      throw new UsageError(`--faults must be a rate between 0 and 1 (got "${values.faults}")`);
+    }
+    const delayMs =
+      values.delay === undefined
+        ? undefined
+        : /^\d+$/.test(values.delay)
+          ? Number(values.delay)
+          : parseDuration(values.delay, '--delay');
+    faults = { errorRate, delayMs, services: ['user-service', 'queue-service', 'ticket-service'] };
+  }
+  return {
+    scenario,
+    users: usersText === undefined ? (preset.users ?? 10) : positiveInt(usersText, 'users'),
+    intervalMs:
+      values.interval === undefined
+        ? (preset.intervalMs ?? 1000)
+        : parseDuration(values.interval, '--interval'),
+    concurrency:
+      values.concurrency === undefined ? Infinity : positiveInt(values.concurrency, '--concurrency'),
+    durationMs: values.duration === undefined ? undefined : parseDuration(values.duration, '--duration'),
+    faults,
+    urls: {
+      user: env.USER_SERVICE_URL || 'http://localhost:3003',
+      queue: env.QUEUE_SERVICE_URL || 'http://localhost:3001',
+      ticket: env.TICKET_SERVICE_URL || 'http://localhost:3002',
+      grafana: env.GRAFANA_URL || 'http://localhost:3000',
+    },
+  };
+}
