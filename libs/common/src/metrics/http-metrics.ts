@@ -1,4 +1,5 @@
-import { trace, TraceFlags } from '@opentelemetry/api';
+import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, OpenMetricsContentType, register, Registry } from 'prom-client';
 import { untracedPath } from '../telemetry/instrumentations';
@@ -21,6 +22,11 @@ export const httpRequestDuration = new Histogram({
  * trace id as an exemplar when the request was traced; sends the trace id back in the W3C traceresponse header.
  */
 export function measureRequests(fastify: FastifyInstance): void {
+  // The HTTP instrumentation names the server span `METHOD route` and sets http.route from this.
+  fastify.addHook('onRequest', async (request) => {
+    const rpc = getRPCMetadata(context.active());
+    if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
+  });
   fastify.addHook('onSend', async (_request, reply) => {
     const context = trace.getActiveSpan()?.spanContext();
     if (context)

@@ -1,4 +1,3 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -17,20 +16,17 @@ const redisStatement = (command: string, args: unknown[]): string =>
     ? command.toUpperCase()
     : `${command.toUpperCase()} ${String(args[0] ?? '')}`.trim();
 
-/** Only what the flow touches: HTTP in and out, Fastify, Nest handlers, Redis, Postgres, pino. */
+/**
+ * Only what the flow touches: HTTP in and out, Nest handlers, Redis, Postgres, pino. Fastify's route template
+ * is handed to the HTTP server span by nameServerSpans(); @fastify/otel (which replaced the fastify
+ * instrumentation) would add only a second span per request once its hook and handler spans are off.
+ */
 export function instrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => untracedPath.test(request.url ?? ''),
     }),
     new UndiciInstrumentation(),
-    new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      // Nest's own instrumentation already spans the handler; one span per Fastify hook would be noise.
-      instrumentHooks: false,
-      instrumentHandler: false,
-      ignorePaths: (route: { url: string }) => untracedPath.test(route.url),
-    }) as unknown as Instrumentation,
     new NestInstrumentation(),
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
     new PgInstrumentation({ requireParentSpan: true }),
