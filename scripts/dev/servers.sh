@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the local servers the tests and a non-Docker run need (Postgres, Redis), bound to 127.0.0.1, when
-# they are not already answering. `--install` first installs them from Debian's packages (used by .ci/run).
+# they are not already answering. `--install` first installs them, and Prometheus (which the tests start
+# themselves), from Debian's packages (used by .ci/run).
 set -euo pipefail
 
 PG_PORT=${PG_PORT:-5432}
@@ -18,9 +19,10 @@ if [[ "${1:-}" == "--install" ]]; then
   missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  command -v prometheus >/dev/null || missing+=(prometheus)
   if ((${#missing[@]})); then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
 

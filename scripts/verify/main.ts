@@ -1,0 +1,59 @@
+// `npm run verify [-- --traffic]`: the chapter's checkpoints against the running stack, each PASS or FAIL.
+import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CheckResult, Endpoints, grafanaChecks, logChecks, metricChecks } from './checks';
+
+export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
+  return {
+    prometheus: env.PROMETHEUS_URL || 'http://localhost:9090',
+    loki: env.LOKI_URL || 'http://localhost:3100',
+    tempo: env.TEMPO_URL || 'http://localhost:3200',
+    grafana: env.GRAFANA_URL || 'http://localhost:3000',
+  };
+}
+
+export function format(result: CheckResult, colour: boolean): string {
+  const mark = result.ok
+    ? colour
+      ? '\x1b[32mPASS\x1b[0m'
+      : 'PASS'
+    : colour
+      ? '\x1b[31mFAIL\x1b[0m'
+      : 'FAIL';
+  return [
+    `${mark} ${result.name}`,
+    `     ${result.detail}`,
+    ...(result.link ? [`     ${result.link}`] : []),
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.includes('-h') || args.includes('--help')) {
+    console.log(
+      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first, then wait for the telemetry to land\n\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 3000)',
+    );
+    return 0;
+  }
+  if (args.includes('--traffic')) {
+    const traffic = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/traffic/main.ts', '10', '--interval', '200ms'],
+      { stdio: 'inherit' },
+    );
+    if (traffic.status !== 0) return 1;
+    console.log('Waiting 30 s for scrapes and ingestion...');
+    await sleep(30_000);
+  }
+  const e = endpoints(process.env);
+  const results = (await Promise.all([logChecks(e), metricChecks(e), grafanaChecks(e)])).flat();
+  const colour = process.stdout.isTTY;
+  for (const result of results) console.log(format(result, colour));
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`\n${results.length - failed} passed, ${failed} failed`);
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code));
+}

@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './services';
+
+export interface ScrapeTarget {
+  app: string;
+  url: string;
+}
+
+/**
+ * A real Prometheus (Debian's `prometheus` binary) on a free port, scraping the given targets every second,
+ * with the given rule files; its data lives in a temporary directory removed at stop.
+ */
+export class TestPrometheus {
+  url = '';
+  private process?: ChildProcess;
+  private dir = '';
+  readonly output: string[] = [];
+
+  async start(targets: ScrapeTarget[], rules: Record<string, string> = {}): Promise<this> {
+    this.dir = mkdtempSync(join(tmpdir(), 'ticketing-prometheus-'));
+    const ruleFiles = Object.entries(rules).map(([name, text]) => {
+      writeFileSync(join(this.dir, name), text);
+      return join(this.dir, name);
+    });
+    const scrapeConfigs = targets.map(({ app, url }) => ({
+      job_name: app,
+      scrape_interval: '1s',
+      static_configs: [{ targets: [new URL(url).host], labels: { app } }],
+    }));
+    const config = {
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: ruleFiles,
+      scrape_configs: scrapeConfigs,
+    };
+    writeFileSync(join(this.dir, 'prometheus.yml'), JSON.stringify(config)); // JSON is YAML
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    this.process = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(this.dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--enable-feature=exemplar-storage',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.process.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (this.process.exitCode !== null) break;
+      const ready = await fetch(`${this.url}/-/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) return this;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`prometheus did not start:\n${this.output.join('').slice(-2000)}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.process && this.process.exitCode === null) {
+      this.process.kill('SIGTERM');
+      await once(this.process, 'exit');
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+    const response = await fetch(`${this.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    return ((await response.json()) as { data: { result: never[] } }).data.result;
+  }
+
+  /** Waits until `expr` returns at least one series. */
+  async waitFor(expr: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await this.query(expr)).length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`no series for ${expr} within ${timeoutMs} ms`);
+  }
+}
