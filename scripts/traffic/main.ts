@@ -97,9 +97,15 @@ async function main(): Promise<number> {
     await restoreFaults();
   }
 
+  const elapsed = (Date.now() - from) / 1000;
+  const cpu = process.cpuUsage();
   const range = { from: from - 60_000, to: Date.now() + 60_000 };
   if (stop.signal.aborted) console.log('Stopped by Ctrl-C: the summary covers what ran.');
   console.log(report(options, client.samples, outcomes.ticket, outcomes['sold out'], range));
+  console.log(
+    `\nTraffic tool: ${done()} flows in ${elapsed.toFixed(1)} s (${(done() / elapsed).toFixed(1)} flows/s), ` +
+      `CPU ${(((cpu.user + cpu.system) / 1e6 / elapsed) * 100).toFixed(0)}% of one core`,
+  );
   const hint = scenarioHints[options.scenario](options, range);
   if (hint) console.log(`\n${hint}`);
   return 0;

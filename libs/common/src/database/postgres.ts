@@ -29,7 +29,8 @@ export function postgresForSchema(options: PostgresSchemaOptions): TypeOrmModule
       retryDelay: 1000,
       extra: {
         max: 20,
-        connectionTimeoutMillis: 2000,
+        // A request waits at most this long for a connection while Postgres is away, then gets a 503.
+        connectionTimeoutMillis: 1000,
         statement_timeout: 5000,
         application_name: options.schema,
       },

@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { RunningService } from '../../test/support/services';
+import { inBatches, postJson } from './harness';
+
+export interface BenchContext {
+  databaseUrl: string;
+  redisUrl: string;
+  quick: boolean;
+}
+
+export interface PartResult {
+  part: string;
+  /** Rows of the printed table: the first is the header. */
+  table: string[][];
+  figures: Record<string, unknown>;
+  notes?: string[];
+}
+
+const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+
+/** Postgres and Redis as the tests use them, and a database and Redis db of the benchmark's own. */
+export async function benchContext(quick: boolean): Promise<BenchContext> {
+  execFileSync('bash', ['scripts/dev/servers.sh'], { stdio: 'inherit' });
+  const client = new Client({ connectionString: admin });
+  await client.connect();
+  await client.query('DROP DATABASE IF EXISTS ticketing_bench WITH (FORCE)');
+  await client.query('CREATE DATABASE ticketing_bench');
+  await client.end();
+  const databaseUrl = Object.assign(new URL(admin), { pathname: '/ticketing_bench' }).toString();
+  return { databaseUrl, redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14', quick };
+}
+
+export async function flushRedis(url: string): Promise<void> {
+  const redis = new Redis(url);
+  await redis.flushdb();
+  await redis.quit();
+}
+
+export async function resetTickets(databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('TRUNCATE ticket_service.tickets').catch(() => undefined);
+  await client.query('UPDATE ticket_service.event SET sold = 0').catch(() => undefined);
+  await client.end();
+}
+
+export async function registerUsers(users: RunningService, count: number): Promise<string[]> {
+  const created = await inBatches(Array.from({ length: count }), 50, () =>
+    postJson(`${users.url}/users`, {}),
+  );
+  return created.map((c) => c.body.id as string);
+}
+
+export async function joinAll(queue: RunningService, ids: string[]): Promise<void> {
+  await inBatches(ids, 50, (userId) => postJson(`${queue.url}/queue/join`, { userId }));
+}

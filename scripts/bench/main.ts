@@ -1,0 +1,70 @@
+// `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
+// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchContext, PartResult } from './context';
+import { faultsSurvived } from './faults-survived';
+import { frameworkCost } from './framework-cost';
+import { seatRace } from './seat-race';
+import { startup } from './startup';
+import { telemetryOverhead } from './telemetry-overhead';
+import { trafficGenerator } from './traffic-generator';
+
+const parts = {
+  overhead: telemetryOverhead,
+  framework: frameworkCost,
+  startup,
+  traffic: trafficGenerator,
+  seats: seatRace,
+  faults: faultsSurvived,
+};
+
+function render(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join(' | ')} |`;
+  return [
+    line(rows[0]),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const wanted = args.filter((a) => !a.startsWith('--'));
+  const unknown = wanted.filter((w) => !(w in parts));
+  if (unknown.length)
+    throw new Error(`unknown part ${unknown.join(', ')}: choose from ${Object.keys(parts).join(', ')}`);
+  const ctx = await benchContext(quick);
+  const machine = `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`;
+  const results: PartResult[] = [];
+  for (const name of wanted.length ? wanted : Object.keys(parts)) {
+    const started = Date.now();
+    console.log(`\n## ${name} ...`);
+    const result = await parts[name as keyof typeof parts](ctx);
+    results.push(result);
+    console.log(
+      `## ${result.part} (${((Date.now() - started) / 1000).toFixed(0)} s)\n\n${render(result.table)}`,
+    );
+    for (const note of result.notes ?? []) console.log(`\n${note}`);
+  }
+  mkdirSync('bench', { recursive: true });
+  const at = new Date().toISOString();
+  writeFileSync('bench/results.json', JSON.stringify({ at, machine, quick, results }, null, 2) + '\n');
+  const md = [
+    `# Benchmark results`,
+    '',
+    `${at} — ${machine}${quick ? ' — quick mode' : ''} — \`npm run bench\``,
+    '',
+  ];
+  for (const r of results)
+    md.push(`## ${r.part}`, '', render(r.table), '', ...(r.notes ?? []).map((n) => `${n}\n`));
+  writeFileSync('bench/results.md', md.join('\n'));
+  console.log('\nWritten: bench/results.json, bench/results.md');
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
