@@ -220,7 +220,6 @@ export async function faultsSurvived(ctx: BenchContext): Promise<PartResult> {
     try {
       table.push(await scenario(ctx));
     } catch (error) {
-      console.error(error);
       table.push([scenario.name, `could not run: ${(error as Error).message}`, '', '', '']);
     }
   }

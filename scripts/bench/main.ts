@@ -1,6 +1,7 @@
 // `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
 // written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
 import { frameworkCost } from './framework-cost';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   if (unknown.length)
     throw new Error(`unknown part ${unknown.join(', ')}: choose from ${Object.keys(parts).join(', ')}`);
   const ctx = await benchContext(quick);
-  const machine = `${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}`;
+  const machine = `${process.platform} ${process.arch}, ${cpus().length} cores, Node ${process.version}`;
   const results: PartResult[] = [];
   for (const name of wanted.length ? wanted : Object.keys(parts)) {
     const started = Date.now();
