@@ -32,6 +32,7 @@ export default defineConfig({
         test: {
           name: 'stack',
           include: ['test/stack/**/*.test.ts'],
+          globalSetup: ['test/setup/global-setup.ts', 'test/setup/stack-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
         },

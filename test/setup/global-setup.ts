@@ -17,6 +17,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const apps = ['queue-service', 'user-service', 'ticket-service'];
   if (process.env.SKIP_BUILD !== 'true' || apps.some((app) => !existsSync(`dist/apps/${app}/main.js`))) {
     execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    process.env.SKIP_BUILD = 'true'; // the next project's setup in this run finds it built
   }
   const id = runId();
   project.provide('runId', id);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 
 type Attributes = Record<string, unknown>;
@@ -65,9 +66,10 @@ export class OtlpReceiver {
     this.server = createServer(async (request, response) => {
       const body = await readBody(request);
       this.contentTypes.add(String(request.headers['content-type']));
-      if (request.url === '/v1/traces') this.acceptSpans(body);
-      else if (request.url === '/v1/logs') this.acceptLogs(body);
-      else if (request.url !== '/v1/metrics') return response.writeHead(404).end();
+      // Any prefix: the collector sends Loki's logs to <loki>/otlp/v1/logs.
+      if (request.url?.endsWith('/v1/traces')) this.acceptSpans(body);
+      else if (request.url?.endsWith('/v1/logs')) this.acceptLogs(body);
+      else if (!request.url?.endsWith('/v1/metrics')) return response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     }).listen(0, '127.0.0.1');
     await once(this.server, 'listening');
@@ -145,5 +147,7 @@ export class OtlpReceiver {
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  // The collector's otlp_http exporter compresses by default; the SDK's exporters do not.
+  return request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }

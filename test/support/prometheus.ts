@@ -31,13 +31,17 @@ export class TestPrometheus {
       scrape_interval: '1s',
       static_configs: [{ targets: [new URL(url).host], labels: { app } }],
     }));
-    const config = {
+    return this.run(await freePort(), {
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: ruleFiles,
       scrape_configs: scrapeConfigs,
-    };
+    });
+  }
+
+  /** Starts on `port` with a whole configuration (rule file paths absolute). */
+  async run(port: number, config: object): Promise<this> {
+    this.dir ||= mkdtempSync(join(tmpdir(), 'ticketing-prometheus-'));
     writeFileSync(join(this.dir, 'prometheus.yml'), JSON.stringify(config)); // JSON is YAML
-    const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     this.process = spawn(
       'prometheus',

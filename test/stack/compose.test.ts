@@ -1,0 +1,184 @@
+// docker-compose.yml, the apps' Dockerfile and the servers' configs checked against the rules the README
+// promises (Docker cannot run here): pinned images, loopback-only ports, health, limits, volumes, wiring.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+type Service = Record<string, any>;
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
+const services = compose.services as Record<string, Service>;
+const apps = { 'queue-service': '3001', 'ticket-service': '3002', 'user-service': '3003' } as const;
+const megabytes = (limit: string) => Number.parseInt(limit, 10) * (limit.endsWith('g') ? 1024 : 1);
+// The only servers without a Docker healthcheck, and why: the image holds the collector binary alone.
+const noHealthcheck = ['otel-collector'];
+
+describe('docker-compose.yml', () => {
+  it('runs the whole sandbox: databases, the three apps, collector, Loki, Tempo, Prometheus, Grafana', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      [
+        'grafana',
+        'loki',
+        'otel-collector',
+        'postgres',
+        'prometheus',
+        'queue-lb',
+        'queue-service',
+        'redis',
+        'tempo',
+        'ticket-service',
+        'user-service',
+      ].sort(),
+    );
+  });
+
+  it('pins every image to a release', () => {
+    for (const [name, service] of Object.entries(services)) {
+      // Postgres numbers its releases major.minor.
+      expect(service.image, name).toMatch(/:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$/);
+    }
+    expect(new Set(Object.keys(apps).map((app) => services[app].image)).size).toBe(1);
+  });
+
+  it('publishes ports on 127.0.0.1 only, and none for queue-service so it can scale', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+    expect(services['queue-service'].ports).toBeUndefined();
+    expect(services['queue-lb'].ports).toEqual(['127.0.0.1:3001:3001']);
+    const nginx = readFileSync('compose/queue-lb/nginx.conf', 'utf8');
+    expect(nginx).toMatch(/resolver 127\.0\.0\.11 valid=5s/);
+    expect(nginx).toMatch(/set \$queue http:\/\/queue-service:3001;\s+proxy_pass \$queue;/);
+  });
+
+  it('gives every server a healthcheck (but the shell-less collector), a restart policy and a memory limit', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (!noHealthcheck.includes(name)) expect(service.healthcheck?.test, name).toBeDefined();
+      expect(service.restart, name).toBe('unless-stopped');
+      expect(service.mem_limit, name).toMatch(/^\d+[mg]$/);
+    }
+  });
+
+  it('fits an 8 GB laptop, and the README says how much it takes', () => {
+    const total = Object.values(services).reduce((sum, s) => sum + megabytes(s.mem_limit), 0);
+    expect(total).toBeLessThanOrEqual(4096);
+    expect(readFileSync('README.md', 'utf8')).toContain(`${(total / 1024).toFixed(1)} GB`);
+  });
+
+  it('starts the apps after what they need is healthy, on one image, with the env of the DESIGN table', () => {
+    for (const [app, port] of Object.entries(apps)) {
+      const service = services[app];
+      expect(service.depends_on.postgres.condition).toBe('service_healthy');
+      expect(service.depends_on.redis.condition).toBe('service_healthy');
+      expect(service.command).toEqual(['node', `dist/apps/${app}/main.js`]);
+      expect(service.init).toBe(true);
+      expect(service.labels).toEqual({ app });
+      expect(service.environment).toMatchObject({
+        PORT: port,
+        OTEL_SERVICE_NAME: app,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+        FAULTS_ENABLED: 'true',
+        DATABASE_URL: 'postgres://postgres:postgres@postgres:5432/ticketing',
+        REDIS_URL: 'redis://redis:6379',
+        USER_SERVICE_URL: 'http://user-service:3003',
+        QUEUE_SERVICE_URL: 'http://queue-service:3001',
+      });
+      expect(service.healthcheck.test.join(' ')).toContain('/health/ready');
+    }
+    expect(services['queue-service'].depends_on['user-service'].condition).toBe('service_healthy');
+    expect(services['ticket-service'].depends_on['queue-service'].condition).toBe('service_healthy');
+  });
+
+  it('keeps data in named volumes (down -v resets) and mounts only files that exist', () => {
+    expect(Object.keys(compose.volumes).sort()).toEqual([
+      'grafana',
+      'loki',
+      'postgres',
+      'prometheus',
+      'redis',
+      'tempo',
+    ]);
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const [source] = String(volume).split(':');
+        if (source.startsWith('.')) expect(existsSync(source), `${name}: ${source}`).toBe(true);
+        else expect(compose.volumes, `${name}: ${source}`).toHaveProperty(source);
+      }
+    }
+    // Postgres 18 images keep their data under a versioned directory below this mount point.
+    expect(services.postgres.volumes).toEqual(['postgres:/var/lib/postgresql']);
+  });
+
+  it('keeps Grafana open without login on loopback only and calling nothing outside', () => {
+    expect(services.grafana.environment).toMatchObject({
+      GF_AUTH_ANONYMOUS_ENABLED: 'true',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Admin',
+      GF_AUTH_DISABLE_LOGIN_FORM: 'true',
+      GF_ANALYTICS_REPORTING_ENABLED: 'false',
+      GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
+      GF_PLUGINS_PREINSTALL_DISABLED: 'true',
+    });
+  });
+});
+
+describe('compose/Dockerfile', () => {
+  const dockerfile = readFileSync('compose/Dockerfile', 'utf8');
+  const ignore = readFileSync('.dockerignore', 'utf8');
+
+  it('builds with npm ci, prunes to production deps and runs node directly as a non-root user', () => {
+    expect(dockerfile).toMatch(/RUN .*npm ci/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/apps\/queue-service\/main\.js"\]$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim$/m);
+  });
+
+  it('sends the build context only what it copies, and every copied path exists', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
+    for (const path of copied) {
+      expect(existsSync(path), path).toBe(true);
+      expect(ignore, path).toMatch(new RegExp(`^!${path.replace(/[.*]/g, '\\$&')}(/\\*\\*)?$`, 'm'));
+    }
+  });
+});
+
+describe('Loki and Tempo configs (reviewed against the pinned releases; they cannot run here)', () => {
+  const loki = parse(readFileSync('compose/loki/loki.yaml', 'utf8'));
+  const tempo = parse(readFileSync('compose/tempo/tempo.yaml', 'utf8'));
+
+  it('Loki: single binary on the filesystem, schema v13, app promoted to an index label, patterns on', () => {
+    expect(services.loki.image).toBe('grafana/loki:3.7.6');
+    expect(loki.schema_config.configs.at(-1)).toMatchObject({
+      store: 'tsdb',
+      schema: 'v13',
+      object_store: 'filesystem',
+    });
+    expect(loki.limits_config.allow_structured_metadata).toBe(true);
+    expect(loki.limits_config.otlp_config.resource_attributes.attributes_config).toContainEqual({
+      action: 'index_label',
+      attributes: ['app'],
+    });
+    expect(loki.pattern_ingester.enabled).toBe(true);
+    expect(loki.analytics.reporting_enabled).toBe(false);
+    expect(loki.common.path_prefix).toBe('/loki');
+  });
+
+  it('Tempo: OTLP in on 4317/4318 from other containers, local storage on the volume, no usage reports', () => {
+    expect(services.tempo.image).toBe('grafana/tempo:3.0.3');
+    expect(tempo.distributor.receivers.otlp.protocols).toEqual({
+      grpc: { endpoint: '0.0.0.0:4317' },
+      http: { endpoint: '0.0.0.0:4318' },
+    });
+    expect(tempo.storage.trace.backend).toBe('local');
+    expect(tempo.storage.trace.wal.path).toMatch(/^\/var\/tempo\//);
+    expect(tempo.usage_report.reporting_enabled).toBe(false);
+  });
+
+  it('the collector sends traces to Tempo and logs to Loki where those listen', () => {
+    const collector = readFileSync('otel-collector/config.yaml', 'utf8');
+    expect(collector).toContain('${env:TEMPO_OTLP_ENDPOINT:-http://tempo:4318}');
+    expect(collector).toContain('${env:LOKI_OTLP_ENDPOINT:-http://loki:3100/otlp}');
+    expect(services['otel-collector'].image).toBe(
+      `otel/opentelemetry-collector-contrib:${parse(readFileSync('otel-collector/builder-config.yaml', 'utf8')).dist.version}`,
+    );
+  });
+});

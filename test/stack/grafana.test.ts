@@ -1,0 +1,130 @@
+// Static checks of Grafana's provisioning and dashboards (Grafana cannot run here): valid files, every uid
+// reference resolved, every query parsed by the upstream PromQL, LogQL and TraceQL grammars.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { dashboardQueries, loadDashboards } from '../support/dashboards';
+import { syntaxErrors, variableExpression } from '../support/grammars';
+
+const datasources = parse(readFileSync('grafana/provisioning/datasources/datasources.yaml', 'utf8'))
+  .datasources as { uid: string; type: string; url: string; jsonData?: Record<string, any> }[];
+const byUid = Object.fromEntries(datasources.map((d) => [d.uid, d]));
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
+
+describe('Grafana data sources', () => {
+  it('provisions Prometheus, Loki and Tempo under the fixed uids the tools link to', () => {
+    expect(Object.fromEntries(datasources.map((d) => [d.uid, d.type]))).toEqual({
+      prometheus: 'prometheus',
+      loki: 'loki',
+      tempo: 'tempo',
+    });
+    expect(datasources.map((d) => new URL(d.url).host).sort()).toEqual(
+      ['loki:3100', 'prometheus:9090', 'tempo:3200'].sort(),
+    );
+  });
+
+  it('links every signal both ways: log -> trace, trace -> logs and metrics, exemplar -> trace, service map', () => {
+    const derived = byUid.loki.jsonData!.derivedFields[0];
+    expect(derived).toMatchObject({ matcherType: 'label', matcherRegex: 'trace_id', datasourceUid: 'tempo' });
+    expect(byUid.prometheus.jsonData!.exemplarTraceIdDestinations[0]).toMatchObject({
+      name: 'trace_id',
+      datasourceUid: 'tempo',
+    });
+    const tempo = byUid.tempo.jsonData!;
+    expect(tempo.tracesToLogsV2).toMatchObject({ datasourceUid: 'loki' });
+    expect(tempo.tracesToLogsV2.tags).toContainEqual({ key: 'service.name', value: 'service_name' });
+    expect(tempo.tracesToMetrics).toMatchObject({ datasourceUid: 'prometheus' });
+    expect(tempo.serviceMap).toEqual({ datasourceUid: 'prometheus' });
+    expect(tempo.nodeGraph).toEqual({ enabled: true });
+  });
+
+  it('parses every query the links run', () => {
+    const tempo = byUid.tempo.jsonData!;
+    const unescape = (text: string) => text.replace(/\$\$/g, '$');
+    for (const { query } of tempo.tracesToMetrics.queries) {
+      const promql = unescape(query)
+        .replace(/\$__tags/g, 'service_name="x"')
+        .replace(/\$__\w+/g, '1m');
+      expect(syntaxErrors('prometheus', promql), promql).toEqual([]);
+    }
+    const logs = unescape(tempo.tracesToLogsV2.query)
+      .replace('${__tags}', 'service_name="x"')
+      .replace(/\$\{__trace\.traceId\}/g, 'abc');
+    expect(syntaxErrors('loki', logs), logs).toEqual([]);
+  });
+});
+
+describe('Grafana dashboards', () => {
+  const dashboards = loadDashboards();
+
+  it('are the five the tools and the README link to, each with a unique uid, from now-15m', () => {
+    expect(dashboards.map((d) => d.uid).sort()).toEqual([
+      'ticketing-flow',
+      'ticketing-home',
+      'ticketing-nodejs',
+      'ticketing-overview',
+      'ticketing-pipeline',
+    ]);
+    for (const dashboard of dashboards) {
+      expect(dashboard.time, dashboard.file).toEqual({ from: 'now-15m', to: 'now' });
+      expect(JSON.stringify(dashboard), dashboard.file).not.toMatch(/\$\{DS_|__inputs/);
+    }
+  });
+
+  it('is home when Grafana opens, from the file compose mounts', () => {
+    const path = compose.services.grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+    const file = path.replace('/var/lib/grafana/dashboards/', '');
+    expect(dashboards.find((d) => d.file === file)?.uid).toBe('ticketing-home');
+  });
+
+  it('reference only provisioned data sources, by uid', () => {
+    const uids = new Set<string>();
+    JSON.stringify(dashboards, (key, value) => {
+      if (key === 'datasource' && value && typeof value === 'object') uids.add(`${value.type}/${value.uid}`);
+      return value;
+    });
+    const unresolved = [...uids].filter((id) => {
+      const [type, uid] = id.split('/');
+      return byUid[uid]?.type !== type && !(type === 'datasource' && uid === '-- Grafana --');
+    });
+    expect(uids.size).toBeGreaterThanOrEqual(3);
+    expect(unresolved).toEqual([]);
+  });
+
+  it('hold the chapter: its three RED queries verbatim, the Joined queue logs, CPU / heap / event loop lag', () => {
+    const texts = dashboardQueries(dashboards).map((q) => q.text);
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'rate(http_request_duration_seconds_count[1m])',
+        'rate(http_request_duration_seconds_count{status_code=~"5.."}[1m])',
+        'histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[1m]))',
+        '{app="queue-service"} |= "Joined queue"',
+      ]),
+    );
+    const runtime = dashboardQueries(dashboards.filter((d) => d.uid === 'ticketing-nodejs')).map(
+      (q) => q.text,
+    );
+    for (const metric of [
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag',
+    ]) {
+      expect(
+        runtime.some((text) => text.includes(metric)),
+        metric,
+      ).toBe(true);
+    }
+  });
+
+  it('have queries that all parse with the upstream PromQL, LogQL and TraceQL grammars', () => {
+    const queries = dashboardQueries(dashboards);
+    expect(new Set(queries.map((q) => q.kind))).toEqual(new Set(['prometheus', 'loki', 'tempo']));
+    const failures = queries.flatMap((q) => {
+      const text = q.kind === 'prometheus' ? variableExpression(q.resolved) : q.resolved;
+      if (text === undefined) return [];
+      const errors = syntaxErrors(q.kind, text);
+      return errors.length ? [`${q.dashboard} / ${q.panel}: ${text} -> ${errors.join(', ')}`] : [];
+    });
+    expect(failures).toEqual([]);
+  });
+});
