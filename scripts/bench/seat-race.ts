@@ -47,12 +47,14 @@ export async function seatRace(ctx: BenchContext): Promise<PartResult> {
   const issued = Number(rows[0].tickets);
   const duplicates = issued - Number(rows[0].seats);
   const fiveXx = answers.filter((a) => a.status >= 500).length;
+  const fiveXxMessages = [...new Set(answers.filter((a) => a.status >= 500).map((a) => String(a.body?.message)))];
   return {
     part: `Correctness under load: ${buyers} concurrent buyers, ${seats} seats (must be ${seats}, 0, 0)`,
     table: [
       ['tickets issued', 'seats sold twice', '5xx', 'answers by status', 'all answered in ms'],
       [String(issued), String(duplicates), String(fiveXx), JSON.stringify(byStatus), ms.toFixed(0)],
     ],
-    figures: { buyers, seats, issued, duplicates, fiveXx, byStatus, ms },
+    figures: { buyers, seats, issued, duplicates, fiveXx, fiveXxMessages, byStatus, ms },
+    notes: fiveXxMessages.length ? [`5xx answers said: ${fiveXxMessages.join(' | ')}`] : [],
   };
 }

@@ -29,8 +29,9 @@ export function postgresForSchema(options: PostgresSchemaOptions): TypeOrmModule
       retryDelay: 1000,
       extra: {
         max: 20,
-        // A request waits at most this long for a connection while Postgres is away, then gets a 503.
-        connectionTimeoutMillis: 1000,
+        // The longest a request waits for a pooled connection (a burst of 2000 buyers queues here) or for
+        // Postgres to accept one, then gets a 503; a refused connection (Postgres down) fails at once.
+        connectionTimeoutMillis: 10_000,
         statement_timeout: 5000,
         application_name: options.schema,
       },
