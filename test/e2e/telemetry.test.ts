@@ -251,6 +251,30 @@ describe('the standard OTEL_* variables', () => {
     await receiver.stop();
   });
 
+  it('pushes no OTLP metrics (Prometheus scrapes /metrics) unless OTEL_METRICS_EXPORTER asks for them', async () => {
+    const receiver = await new OtlpReceiver().start();
+    const start = (label: string, extra: Record<string, string> = {}) =>
+      createDatabase(inject('runId'), label).then((databaseUrl) =>
+        RunningService.start('user-service', {
+          DATABASE_URL: databaseUrl,
+          ...telemetryOn(receiver),
+          OTEL_METRIC_EXPORT_INTERVAL: '200',
+          ...extra,
+        }),
+      );
+    const quiet = await start('nometrics');
+    await post(`${quiet.url}/users`, {});
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await quiet.stop();
+    expect(receiver.metricExports).toBe(0);
+
+    const asked = await start('otlpmetrics', { OTEL_METRICS_EXPORTER: 'otlp' });
+    await post(`${asked.url}/users`, {});
+    await receiver.waitFor(() => receiver.metricExports > 0, 'OTLP metrics export');
+    await asked.stop();
+    await receiver.stop();
+  });
+
   it('OTEL_SDK_DISABLED=true turns tracing and log export off', async () => {
     const receiver = await new OtlpReceiver().start();
     const users = await RunningService.start('user-service', {

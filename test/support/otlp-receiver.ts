@@ -59,6 +59,7 @@ export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly logs: ReceivedLog[] = [];
   contentTypes = new Set<string>();
+  metricExports = 0;
   private server?: Server;
   url = '';
 
@@ -69,7 +70,8 @@ export class OtlpReceiver {
       // Any prefix: the collector sends Loki's logs to <loki>/otlp/v1/logs.
       if (request.url?.endsWith('/v1/traces')) this.acceptSpans(body);
       else if (request.url?.endsWith('/v1/logs')) this.acceptLogs(body);
-      else if (!request.url?.endsWith('/v1/metrics')) return response.writeHead(404).end();
+      else if (request.url?.endsWith('/v1/metrics')) this.metricExports++;
+      else return response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     }).listen(0, '127.0.0.1');
     await once(this.server, 'listening');

@@ -56,6 +56,9 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
         exporter: new OutageReportingExporter('logs', new OTLPLogExporter()) as LogRecordExporter,
       }),
     ],
+    // Metrics are scraped from /metrics (prom-client). Left to itself the SDK would also push OTLP metrics
+    // and have the HTTP instrumentations record a histogram per request; OTEL_METRICS_EXPORTER asks for them.
+    ...(process.env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
     instrumentations: instrumentations(),
   });
   sdk.start();
