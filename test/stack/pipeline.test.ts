@@ -3,6 +3,7 @@
 // with compose/prometheus's scrape config and rules. Tempo and Loki cannot run here: in their place stand
 // OTLP/HTTP receivers that decode what the collector sends to tempo:4318 and loki:3100/otlp.
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -90,8 +91,20 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
         timeout: 90_000,
       });
     await traffic(['20', '--interval', '20ms']);
-    // Some 5xx on every service, so the chapter's error query has a series per app.
-    await traffic(['20', '--interval', '20ms', '--faults', '0.3']).catch(() => undefined);
+    // A few injected 5xx on every service, so the chapter's error query has a series per app.
+    const faulted = { user: '/users/', queue: '/queue/status/', ticket: '/tickets/' } as const;
+    for (const [name, path] of Object.entries(faulted)) {
+      const url = stack[name as keyof typeof faulted].url;
+      const faults = (errorRate: number) =>
+        fetch(`${url}/admin/faults`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ errorRate, delayMs: 0 }),
+        });
+      await faults(1);
+      for (let i = 0; i < 3; i++) await fetch(`${url}${path}${randomUUID()}`);
+      await faults(0);
+    }
   });
 
   afterAll(async () => {
@@ -144,6 +157,8 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
     }
     await prometheus.waitFor('traces_spanmetrics_duration_seconds_bucket');
     await prometheus.waitFor('traces_spanmetrics_latency_bucket');
+    // Scraped at least twice, so the dashboards' rate() over them has something to work with.
+    await prometheus.waitFor('rate(traces_spanmetrics_calls_total[1m])');
   });
 
   it("exposes the collector's own metrics: spans and log records accepted and sent", async () => {
