@@ -30,6 +30,19 @@ const builtins: Record<string, string> = {
   __interval_ms: '30000',
 };
 
+/**
+ * Grafana draws a Tempo service map in the browser from the service-graph series in Prometheus; the query API
+ * cannot run that, so the check asks Prometheus for the series the map is drawn from.
+ */
+export const asApiQuery = (target: Record<string, unknown>): Record<string, unknown> =>
+  target.queryType === 'serviceMap'
+    ? {
+        refId: target.refId,
+        datasource: { type: 'prometheus', uid: 'prometheus' },
+        expr: 'sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))',
+      }
+    : target;
+
 /** Template variables as "all": `$app`, `${app}`, `${app:regex}` become `.*`; Grafana's own become fixed spans. */
 export function resolveVariables(text: string, variables: string[]): string {
   return text.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (whole, braced: string, bare: string) => {
@@ -60,7 +73,7 @@ export class GrafanaClient {
     const variables = (dashboard.templating?.list ?? []).map((v) => v.name);
     const panelSource = typeof panel.datasource === 'object' ? panel.datasource : undefined;
     const queries = (panel.targets ?? []).map((target) => {
-      const resolved = JSON.parse(resolveVariables(JSON.stringify(target), variables)) as Record<
+      const resolved = JSON.parse(resolveVariables(JSON.stringify(asApiQuery(target)), variables)) as Record<
         string,
         unknown
       >;

@@ -146,6 +146,12 @@ describe('npm run verify: Loki, Tempo and Grafana clients against documented res
       panels: [
         { type: 'row', title: 'RED', panels: [] },
         {
+          type: 'nodeGraph',
+          title: 'Service graph',
+          datasource: { type: 'tempo', uid: 'tempo' },
+          targets: [{ refId: 'A', queryType: 'serviceMap' }],
+        },
+        {
           type: 'timeseries',
           title: 'Rate',
           datasource: { type: 'prometheus', uid: 'prometheus' },
@@ -242,6 +248,11 @@ describe('npm run verify: Loki, Tempo and Grafana clients against documented res
     const query = (received.at(-1) as { queries: { expr: string; datasource: unknown }[] }).queries[0];
     expect(query.expr).toBe('sum by (app) (rate(http_request_duration_seconds_count{app=~".*"}[1m]))');
     expect(query.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
+    // The service map is drawn in the browser; the check asks Prometheus for the series it is drawn from.
+    const serviceMap = (received as { queries: { expr?: string; datasource: unknown }[] }[])
+      .flatMap((r) => r.queries)
+      .find((q) => q.expr?.includes('traces_service_graph_request_total'));
+    expect(serviceMap?.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
   });
 
   it('names the panel without data and the unhealthy data source', async () => {

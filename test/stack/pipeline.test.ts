@@ -4,12 +4,12 @@
 // OTLP/HTTP receivers that decode what the collector sends to tempo:4318 and loki:3100/otlp.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
-import { TestCollector } from '../support/collector';
+import { collectorConfig, TestCollector } from '../support/collector';
 import { dashboardQueries } from '../support/dashboards';
 import { createDatabase, freshRedis } from '../support/databases';
 import { variableExpression } from '../support/grammars';
@@ -37,6 +37,21 @@ function scrapeConfig(targets: Record<string, string>, port: number) {
       })),
   };
 }
+
+describe('the real collector on otel-collector/config.yaml', () => {
+  const validate = (config: string) =>
+    run(inject('otelcol'), ['validate', `--config=${config}`], { env: { PATH: process.env.PATH } });
+
+  it('validates our config with the components the builder manifest lists', async () => {
+    await expect(validate(collectorConfig)).resolves.toBeDefined();
+  });
+
+  it('refuses a config naming a component it was not built with, so validation can fail', async () => {
+    const broken = `/tmp/ticketing-otelcol-${process.pid}.yaml`;
+    writeFileSync(broken, readFileSync(collectorConfig, 'utf8').replace('otlp_http/tempo:', 'zipkin/tempo:'));
+    await expect(validate(broken)).rejects.toMatchObject({ stderr: expect.stringMatching(/zipkin/) });
+  });
+});
 
 describe('services -> real collector -> Tempo / Loki stand-ins, and the real Prometheus', () => {
   const tempo = new OtlpReceiver();
@@ -188,6 +203,34 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
   it('evaluates the recording rules for every app', async () => {
     for (const app of apps) await prometheus.waitFor(`app:http_requests:rate5m{app="${app}"}`);
     await prometheus.waitFor('app:http_request_duration_seconds:p95_5m');
+  });
+
+  it('evaluates every rule without error, and every recording rule has series after the traffic', async () => {
+    const { data } = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
+      data: { groups: { rules: { name: string; type: string; health: string; lastError?: string }[] }[] };
+    };
+    const rules = data.groups.flatMap((g) => g.rules);
+    expect(rules.length).toBeGreaterThan(20);
+    expect(rules.filter((r) => r.health !== 'ok' || r.lastError)).toEqual([]);
+    for (const rule of rules.filter((r) => r.type === 'recording')) await prometheus.waitFor(rule.name);
+  });
+
+  it('keeps trace-id exemplars: the request histogram from the apps, the span metrics from the collector', async () => {
+    for (const metric of [
+      'http_request_duration_seconds_bucket',
+      'traces_spanmetrics_duration_seconds_bucket',
+    ]) {
+      const now = Date.now() / 1000;
+      const response = await fetch(
+        `${prometheus.url}/api/v1/query_exemplars?query=${metric}&start=${now - 600}&end=${now}`,
+      );
+      const { data } = (await response.json()) as {
+        data: { exemplars: { labels: Record<string, string> }[] }[];
+      };
+      const exemplars = data.flatMap((series) => series.exemplars);
+      expect(exemplars.length, metric).toBeGreaterThan(0);
+      expect(exemplars[0].labels.trace_id, metric).toMatch(/^[0-9a-f]{32}$/);
+    }
   });
 
   it('returns data for every PromQL query of every dashboard (but those of Loki, Tempo and Grafana)', async () => {
