@@ -1,6 +1,9 @@
 // docker-compose.yml, the apps' Dockerfile and the servers' configs checked against the rules the README
 // promises (Docker cannot run here): pinned images, loopback-only ports, health, limits, volumes, wiring.
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -118,6 +121,42 @@ describe('docker-compose.yml', () => {
       GF_PLUGINS_PREINSTALL_DISABLED: 'true',
     });
   });
+});
+
+describe("docker-compose.yml through Compose's own loader (compose-go, schema and merges)", () => {
+  // scripts/compose-config: compose-go, as Docker Compose v2 loads files, built with the machine's Go.
+  const load = async (file: string) =>
+    JSON.parse(
+      (await promisify(execFile)('go', ['-C', 'scripts/compose-config', 'run', '.', resolve(file)])).stdout,
+    ) as { services: Record<string, Service> };
+
+  it('loads, with every anchor and merge resolved as compose resolves them', async () => {
+    const project = await load('docker-compose.yml');
+    expect(Object.keys(project.services).sort()).toEqual(Object.keys(services).sort());
+    expect(project.services['queue-service'].depends_on).toEqual({
+      postgres: { condition: 'service_healthy', required: true },
+      redis: { condition: 'service_healthy', required: true },
+      'otel-collector': { condition: 'service_started', required: true },
+      'user-service': { condition: 'service_healthy', required: true },
+    });
+    expect(project.services.tempo.healthcheck).toMatchObject({
+      test: ['CMD', '/tempo', '-health'],
+      start_period: '30s',
+    });
+    expect(project.services['user-service']).toMatchObject({
+      mem_limit: String(256 * 1024 * 1024),
+      init: true,
+    });
+  }, 300_000);
+
+  it('rejects what compose would reject, so the check can fail', async () => {
+    const broken = `/tmp/ticketing-compose-${process.pid}.yml`;
+    writeFileSync(
+      broken,
+      readFileSync('docker-compose.yml', 'utf8').replace('mem_limit: 128m', 'mem_limit: lots'),
+    );
+    await expect(load(broken)).rejects.toMatchObject({ stderr: expect.stringMatching(/mem_limit|lots/) });
+  }, 300_000);
 });
 
 describe('compose/Dockerfile', () => {
