@@ -46,8 +46,9 @@ export async function seatRace(ctx: BenchContext): Promise<PartResult> {
   );
   const issued = Number(rows[0].tickets);
   const duplicates = issued - Number(rows[0].seats);
-  const fiveXx = answers.filter((a) => a.status >= 500).length;
-  const fiveXxMessages = [...new Set(answers.filter((a) => a.status >= 500).map((a) => String(a.body?.message)))];
+  const failed = answers.filter((a) => a.status >= 500);
+  const fiveXx = failed.length;
+  const fiveXxMessages = [...new Set(failed.map((a) => String(a.body?.message)))];
   return {
     part: `Correctness under load: ${buyers} concurrent buyers, ${seats} seats (must be ${seats}, 0, 0)`,
     table: [

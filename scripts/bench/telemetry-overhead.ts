@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { builtBinary } from '../../test/support/binaries';
 import { TestCollector } from '../../test/support/collector';
 import { RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, PartResult, registerUsers } from './context';
@@ -16,8 +16,7 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
   const rounds = ctx.quick ? 1 : 3;
   const seconds = ctx.quick ? 3 : 8;
   const sink = await new OtlpSink().start();
-  const binary = execFileSync('bash', ['scripts/collector/build.sh'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const collector = await new TestCollector(binary.toString().trim(), {
+  const collector = await new TestCollector(builtBinary('scripts/collector/build.sh'), {
     TEMPO_OTLP_ENDPOINT: sink.url,
     LOKI_OTLP_ENDPOINT: sink.url,
   }).start();
@@ -82,54 +81,40 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
     connections: 10,
     exporter: 'on: the real collector (otel-collector/config.yaml); sink: an OTLP sink process',
   };
+  const labels: Record<Variant, string> = { on: 'on, to the collector', sink: 'on, to a sink', off: 'off' };
   for (const route of ['join', 'status'] as const) {
-    const on = spread(results.on[route].map((r) => r.rps));
-    const off = spread(results.off[route].map((r) => r.rps));
-    const p99On = spread(results.on[route].map((r) => r.p99)).median;
-    const p99Off = spread(results.off[route].map((r) => r.p99)).median;
-    const toSink = spread(results.sink[route].map((r) => r.rps));
-    const p99Sink = spread(results.sink[route].map((r) => r.p99)).median;
     const name = route === 'join' ? 'POST /queue/join' : 'GET /queue/status/:id';
-    const ratio = on.median / off.median;
-    table.push([
-      name,
-      'on, to the collector',
-      on.median.toFixed(0),
-      `${on.min.toFixed(0)}..${on.max.toFixed(0)}`,
-      spread(results.on[route].map((r) => r.p50)).median.toFixed(1),
-      p99On.toFixed(1),
-      ratio.toFixed(2),
-      (p99On - p99Off).toFixed(1),
-    ]);
-    table.push([
-      name,
-      'on, to a sink',
-      toSink.median.toFixed(0),
-      `${toSink.min.toFixed(0)}..${toSink.max.toFixed(0)}`,
-      spread(results.sink[route].map((r) => r.p50)).median.toFixed(1),
-      p99Sink.toFixed(1),
-      (toSink.median / off.median).toFixed(2),
-      (p99Sink - p99Off).toFixed(1),
-    ]);
-    table.push([
-      name,
-      'off',
-      off.median.toFixed(0),
-      `${off.min.toFixed(0)}..${off.max.toFixed(0)}`,
-      spread(results.off[route].map((r) => r.p50)).median.toFixed(1),
-      p99Off.toFixed(1),
-      '',
-      '',
-    ]);
+    const stats = (variant: Variant) => ({
+      rps: spread(results[variant][route].map((r) => r.rps)),
+      p50: spread(results[variant][route].map((r) => r.p50)).median,
+      p99: spread(results[variant][route].map((r) => r.p99)).median,
+    });
+    const off = stats('off');
+    const [on, toSink] = [stats('on'), stats('sink')];
+    for (const [variant, s] of [['on', on], ['sink', toSink], ['off', off]] as const) {
+      const compared = variant !== 'off';
+      table.push([
+        name,
+        labels[variant],
+        s.rps.median.toFixed(0),
+        `${s.rps.min.toFixed(0)}..${s.rps.max.toFixed(0)}`,
+        s.p50.toFixed(1),
+        s.p99.toFixed(1),
+        compared ? (s.rps.median / off.rps.median).toFixed(2) : '',
+        compared ? (s.p99 - off.p99).toFixed(1) : '',
+      ]);
+    }
     figures[route] = {
-      on,
-      off,
-      sink: toSink,
-      ratio,
-      ratioToSink: toSink.median / off.median,
-      p99On,
-      p99Off,
-      non2xx: [...results.on[route], ...results.off[route], ...results.sink[route]].reduce((n, r) => n + r.non2xx, 0),
+      on: on.rps,
+      off: off.rps,
+      sink: toSink.rps,
+      ratio: on.rps.median / off.rps.median,
+      ratioToSink: toSink.rps.median / off.rps.median,
+      p99On: on.p99,
+      p99Off: off.p99,
+      non2xx: (['on', 'off', 'sink'] as const)
+        .flatMap((variant) => results[variant][route])
+        .reduce((n, r) => n + r.non2xx, 0),
     };
   }
   return { part: 'Telemetry overhead (target: ratio >= 0.90, p99 added <= 1 ms)', table, figures };
