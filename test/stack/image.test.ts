@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../support/databases';
+import { answersOk } from '../support/http';
 import { freePort } from '../support/services';
 
 const stages = readFileSync('compose/Dockerfile', 'utf8')
@@ -85,15 +86,7 @@ describe('compose/Dockerfile, step by step', () => {
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     try {
-      let status = 0;
-      for (let tries = 0; tries < 100 && status !== 200 && child.exitCode === null; tries++) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        status = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
-          (r) => r.status,
-          () => 0,
-        );
-      }
-      expect(status, output.join('')).toBe(200);
+      expect(await answersOk(`http://127.0.0.1:${port}/health/ready`, child), output.join('')).toBe(true);
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { answersOk } from './http';
 
 export const collectorConfig = 'otel-collector/config.yaml';
 
@@ -27,15 +28,7 @@ export class TestCollector {
     for (const stream of [this.process.stdout!, this.process.stderr!]) {
       stream.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     }
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && this.process.exitCode === null) {
-      const healthy = await fetch('http://127.0.0.1:13133/').then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (healthy) return this;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    if (await answersOk('http://127.0.0.1:13133/', this.process)) return this;
     throw new Error(`the collector did not become healthy:\n${this.output.join('').slice(-3000)}`);
   }
 

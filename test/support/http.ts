@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+
 export interface JsonResponse<T = any> {
   status: number;
   body: T;
@@ -27,3 +29,17 @@ export async function request<T = any>(
 export const post = <T = any>(url: string, body?: unknown, init?: { raw?: string; contentType?: string }) =>
   request<T>('POST', url, body, init);
 export const get = <T = any>(url: string) => request<T>('GET', url);
+
+/** Polls `url` until it answers 200, the process exits, or `timeoutMs` passes; true when it answered 200. */
+export async function answersOk(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answersOk } from './http';
 import { freePort } from './services';
 
 export interface ScrapeTarget {
@@ -54,16 +55,7 @@ export class TestPrometheus {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.process.stderr!.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (this.process.exitCode !== null) break;
-      const ready = await fetch(`${this.url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) return this;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    if (await answersOk(`${this.url}/-/ready`, this.process)) return this;
     throw new Error(`prometheus did not start:\n${this.output.join('').slice(-2000)}`);
   }
 
