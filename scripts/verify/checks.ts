@@ -1,22 +1,12 @@
-import { dashboardLink, lokiLink, traceLink } from '../traffic/grafana';
+import { dashboardLink } from '../traffic/grafana';
 import { flattenPanels, GrafanaClient } from './grafana';
-import { LokiClient } from './loki';
+import { logChecks } from './logs';
 import { PrometheusClient } from './prometheus';
-import { TempoClient } from './tempo';
+import { CheckResult, Endpoints, failedGroup, guard, window } from './result';
+import { Settle, until } from './settle';
 
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  detail: string;
-  link?: string;
-}
-
-export interface Endpoints {
-  prometheus: string;
-  loki: string;
-  tempo: string;
-  grafana: string;
-}
+export type { CheckResult, Endpoints } from './result';
+export { logChecks } from './logs';
 
 export const apps = ['queue-service', 'user-service', 'ticket-service'];
 export const chapterQueries = [
@@ -29,68 +19,12 @@ const runtimeSeries = [
   'nodejs_heap_size_used_bytes',
   'nodejs_eventloop_lag_seconds',
 ];
-const window = () => ({ from: Date.now() - 15 * 60_000, to: Date.now() });
 const exploreMetric = (grafana: string, expr: string) =>
   `${grafana}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify({ a: { datasource: 'prometheus', queries: [{ refId: 'A', datasource: { type: 'prometheus', uid: 'prometheus' }, expr }], range: { from: 'now-15m', to: 'now' } } }))}`;
 
-async function guard(name: string, run: () => Promise<CheckResult[]>): Promise<CheckResult[]> {
-  try {
-    return await run();
-  } catch (error) {
-    return [{ name, ok: false, detail: (error as Error).message }];
-  }
-}
-
-/** The chapter's Loki step, and its log -> trace step through the trace id of a "Joined queue" line. */
-export function logChecks(e: Endpoints): Promise<CheckResult[]> {
-  const expr = '{app="queue-service"} |= "Joined queue"';
-  return guard('Loki: "Joined queue" lines', async () => {
-    const lines = await new LokiClient(e.loki).lines(expr, new Date(window().from));
-    const named = lines.filter((l) => /user-[a-z0-9]{5}|Joined queue: \S+/.test(l.line));
-    const ordered = lines.every((l, i) => i === 0 || lines[i - 1].at <= l.at);
-    const results: CheckResult[] = [
-      {
-        name: 'Loki: {app="queue-service"} |= "Joined queue"',
-        ok: named.length > 0 && ordered,
-        detail: named.length
-          ? `${named.length} lines naming users, in time order; last: ${named.at(-1)!.line}`
-          : 'no line in the last 15 minutes: run `npm run traffic`',
-        link: lokiLink(e.grafana, expr, window()),
-      },
-    ];
-    const traceId = [...lines].reverse().find((l) => l.labels.trace_id)?.labels.trace_id;
-    if (!traceId) {
-      results.push({
-        name: 'Loki -> Tempo: the line carries a trace id',
-        ok: false,
-        detail: 'no trace_id on the "Joined queue" lines',
-      });
-      return results;
-    }
-    const spans = await new TempoClient(e.tempo).spans(traceId);
-    const queueRedis = spans.some(
-      (s) =>
-        s.service === 'queue-service' &&
-        (s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis'),
-    );
-    const userSql = spans.some(
-      (s) =>
-        s.service === 'user-service' &&
-        (s.attributes['db.system'] === 'postgresql' || s.attributes['db.system.name'] === 'postgresql'),
-    );
-    results.push({
-      name: 'Loki -> Tempo: the join trace shows Redis and database spans',
-      ok: queueRedis && userSql,
-      detail: `trace ${traceId}: ${spans.length} spans; queue-service -> redis ${queueRedis ? 'yes' : 'MISSING'}, user-service -> postgres ${userSql ? 'yes' : 'MISSING'}`,
-      link: traceLink(e.grafana, traceId, window()),
-    });
-    return results;
-  });
-}
-
 /** The chapter's RED queries return a series for every app; the Node.js runtime series exist; alerts loaded. */
 export function metricChecks(e: Endpoints): Promise<CheckResult[]> {
-  return guard('Prometheus', async () => {
+  return guard(failedGroup, 'Prometheus', async () => {
     const prometheus = new PrometheusClient(e.prometheus);
     const results: CheckResult[] = [];
     for (const expr of chapterQueries) {
@@ -133,7 +67,7 @@ export function metricChecks(e: Endpoints): Promise<CheckResult[]> {
 
 /** Grafana's data sources answer their health checks, and every provisioned panel has data. */
 export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
-  return guard('Grafana', async () => {
+  return guard(failedGroup, 'Grafana', async () => {
     const grafana = new GrafanaClient(e.grafana);
     const results: CheckResult[] = [];
     for (const uid of ['prometheus', 'loki', 'tempo']) {
@@ -168,4 +102,20 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
     }
     return results;
   });
+}
+
+const settled = (results: CheckResult[]) => results.every((r) => r.ok || r.final);
+
+/**
+ * Every check. Those that fail while the last traffic is younger than the settle time are run again until
+ * they pass or that time has passed, so that verify right after `npm run traffic` waits for the telemetry.
+ */
+export async function runChecks(e: Endpoints, settle: Settle): Promise<CheckResult[]> {
+  const logs = await logChecks(e, settle);
+  const deadline = (logs.newest ?? 0) + settle.waitMs;
+  const [metrics, grafana] = await Promise.all([
+    until(settle, deadline, 'the RED and runtime series in Prometheus', () => metricChecks(e), settled),
+    until(settle, deadline, 'every dashboard panel to have data', () => grafanaChecks(e), settled),
+  ]);
+  return [...logs.results, ...metrics, ...grafana];
 }

@@ -1,3 +1,14 @@
+/** A non-2xx answer, with its status for callers that tell "not found" from a failure. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    url: string,
+    text: string,
+  ) {
+    super(`${url.split('?')[0]} answered ${status}: ${text.slice(0, 200)}`);
+  }
+}
+
 /**
  * GET or POST JSON with a timeout. A server that does not answer, or answers non-2xx, is an error that says
  * which URL and what happened.
@@ -22,7 +33,6 @@ export async function fetchJson<T>(
     );
   });
   const text = await response.text();
-  if (!response.ok)
-    throw new Error(`${url.split('?')[0]} answered ${response.status}: ${text.slice(0, 200)}`);
+  if (!response.ok) throw new HttpError(response.status, url, text);
   return JSON.parse(text) as T;
 }

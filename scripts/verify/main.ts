@@ -1,7 +1,7 @@
 // `npm run verify [-- --traffic]`: the chapter's checkpoints against the running stack, each PASS or FAIL.
 import { spawnSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CheckResult, Endpoints, grafanaChecks, logChecks, metricChecks } from './checks';
+import { CheckResult, Endpoints, runChecks } from './checks';
+import { settleFromEnv } from './settle';
 
 export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
   return {
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('-h') || args.includes('--help')) {
     console.log(
-      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first, then wait for the telemetry to land\n\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 3000)',
+      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 3000)',
     );
     return 0;
   }
@@ -42,11 +42,9 @@ async function main(): Promise<number> {
       { stdio: 'inherit' },
     );
     if (traffic.status !== 0) return 1;
-    console.log('Waiting 30 s for scrapes and ingestion...');
-    await sleep(30_000);
   }
-  const e = endpoints(process.env);
-  const results = (await Promise.all([logChecks(e), metricChecks(e), grafanaChecks(e)])).flat();
+  const settle = settleFromEnv(process.env, (message) => console.error(message));
+  const results = await runChecks(endpoints(process.env), settle);
   const colour = process.stdout.isTTY;
   for (const result of results) console.log(format(result, colour));
   const failed = results.filter((r) => !r.ok).length;
@@ -55,5 +53,11 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => process.exit(code));
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(2);
+    },
+  );
 }

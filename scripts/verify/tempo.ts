@@ -1,4 +1,4 @@
-import { fetchJson } from './http';
+import { fetchJson, HttpError } from './http';
 
 export interface TraceSpan {
   service: string;
@@ -26,26 +26,41 @@ const plain = (v: OtlpValue) =>
 const attributes = (list: OtlpAttribute[] = []) =>
   Object.fromEntries(list.map((a) => [a.key, plain(a.value)]));
 
-/** Tempo's trace by id: /api/v2/traces/<id> ({ trace: { resourceSpans } }), or /api/traces/<id> ({ batches }). */
+const toSpans = (resourceSpans: ResourceSpans[]): TraceSpan[] =>
+  resourceSpans.flatMap((rs) => {
+    const service = String(attributes(rs.resource?.attributes)['service.name'] ?? 'unknown');
+    return (rs.scopeSpans ?? []).flatMap((ss) =>
+      (ss.spans ?? []).map((s) => ({ service, name: s.name, attributes: attributes(s.attributes) })),
+    );
+  });
+
+const notFound = (error: unknown) => error instanceof HttpError && error.status === 404;
+
+/**
+ * Tempo's trace by id. Tempo 3.0 answers /api/v2/traces/<id> for a trace it does not hold (yet) with 200 and an
+ * empty `trace`; older releases answer 404 there, and /api/traces/<id> (`{ batches }`) answers 404 too. Each is
+ * "not found": undefined, never a trace of 0 spans.
+ */
 export class TempoClient {
   constructor(readonly url: string) {}
 
-  async spans(traceId: string): Promise<TraceSpan[]> {
-    let resourceSpans: ResourceSpans[];
+  async spans(traceId: string): Promise<TraceSpan[] | undefined> {
     try {
       const v2 = await fetchJson<{ trace?: { resourceSpans?: ResourceSpans[] } }>(
         `${this.url}/api/v2/traces/${traceId}`,
       );
-      resourceSpans = v2.trace?.resourceSpans ?? [];
-    } catch {
-      const v1 = await fetchJson<{ batches?: ResourceSpans[] }>(`${this.url}/api/traces/${traceId}`);
-      resourceSpans = v1.batches ?? [];
+      const spans = toSpans(v2.trace?.resourceSpans ?? []);
+      return spans.length ? spans : undefined;
+    } catch (error) {
+      if (!notFound(error)) throw error;
     }
-    return resourceSpans.flatMap((rs) => {
-      const service = String(attributes(rs.resource?.attributes)['service.name'] ?? 'unknown');
-      return (rs.scopeSpans ?? []).flatMap((ss) =>
-        (ss.spans ?? []).map((s) => ({ service, name: s.name, attributes: attributes(s.attributes) })),
-      );
-    });
+    try {
+      const v1 = await fetchJson<{ batches?: ResourceSpans[] }>(`${this.url}/api/traces/${traceId}`);
+      const spans = toSpans(v1.batches ?? []);
+      return spans.length ? spans : undefined;
+    } catch (error) {
+      if (notFound(error)) return undefined;
+      throw error;
+    }
   }
 }

@@ -1,14 +1,16 @@
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   chapterQueries,
   Endpoints,
   grafanaChecks,
   logChecks,
   metricChecks,
+  runChecks,
 } from '../../scripts/verify/checks';
 import { resolveVariables } from '../../scripts/verify/grafana';
+import { Settle } from '../../scripts/verify/settle';
 import { createDatabase, freshRedis } from '../support/databases';
 import { admittedUser } from '../support/flow';
 import { post } from '../support/http';
@@ -84,60 +86,98 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
 
 /**
  * Loki, Tempo and Grafana cannot run on this machine: their clients are tested against a server that answers
- * with response shapes written from the upstream HTTP API docs (Loki /loki/api/v1/query_range, Tempo
- * /api/v2/traces/<id>, Grafana /api/datasources/uid/<uid>/health, /api/search, /api/dashboards/uid/<uid>,
- * /api/ds/query) — not against the real servers.
+ * as they do (Loki /loki/api/v1/query_range, Grafana /api/datasources/uid/<uid>/health, /api/search,
+ * /api/dashboards/uid/<uid>, /api/ds/query), Tempo with its awkward answers as its source gives them: 3.0's
+ * /api/v2/traces/<id> answers 200 with an empty trace for an id it does not hold, /api/traces/<id> answers 404,
+ * and a trace's spans arrive service by service.
  */
-describe('npm run verify: Loki, Tempo and Grafana clients against documented response shapes (not the real servers)', () => {
-  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that answer as the servers do', () => {
+  const oldTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const newTrace = '0af7651916cd43dd8448eb211c80319c';
   let server: Server;
   let url = '';
-  const state = { traceLabel: true, redisSpan: true, emptyPanel: false, lokiHealthy: true };
+  type TempoState = 'complete' | 'queue-only' | 'absent' | 'v1-only' | 'v1-absent';
+  const state = {
+    traceLabel: true,
+    emptyPanel: false,
+    lokiHealthy: true,
+    /** The lines' ages in seconds: an old line's trace has had time to arrive, a fresh one's may not. */
+    lineAges: [600, 0],
+    tempo: { [oldTrace]: 'complete', [newTrace]: 'complete' } as Record<string, TempoState>,
+    /** Tempo answers "absent" this many more times before the trace is there (a trace that arrives late). */
+    lateFor: 0,
+    emptyPanelFor: 0,
+  };
+  const tempoRequests: string[] = [];
+  const said: string[] = [];
+  const settle = (waitMs: number): Settle => ({ waitMs, pollMs: 50, say: (m) => said.push(m) });
 
-  const lokiResponse = () => ({
-    status: 'success',
-    data: {
-      resultType: 'streams',
-      result: [
-        {
-          stream: {
-            app: 'queue-service',
-            service_name: 'queue-service',
-            ...(state.traceLabel && { trace_id: traceId }),
-          },
-          values: [
-            ['1795565000000000000', 'Joined queue: user-ab12c at position 1'],
-            ['1795565001000000000', 'Joined queue: user-k3x9q at position 2'],
-          ],
-        },
-      ],
-      stats: {},
-    },
-  });
+  const lokiResponse = () => {
+    const ns = (ageSeconds: number) => String(BigInt(Date.now() - ageSeconds * 1000) * 1_000_000n);
+    const [oldAge, newAge] = state.lineAges;
+    const stream = (traceId: string) => ({
+      app: 'queue-service',
+      service_name: 'queue-service',
+      ...(state.traceLabel && { trace_id: traceId }),
+    });
+    return {
+      status: 'success',
+      data: {
+        resultType: 'streams',
+        result: [
+          { stream: stream(oldTrace), values: [[ns(oldAge), 'Joined queue: user-ab12c at position 1']] },
+          { stream: stream(newTrace), values: [[ns(newAge), 'Joined queue: user-k3x9q at position 2']] },
+        ],
+        stats: {},
+      },
+    };
+  };
   const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
-  const tempoResponse = () => ({
-    trace: {
-      resourceSpans: [
+  const resourceSpans = (traceState: TempoState) => [
+    {
+      resource: { attributes: [attr('service.name', 'queue-service')] },
+      scopeSpans: [
         {
-          resource: { attributes: [attr('service.name', 'queue-service')] },
-          scopeSpans: [
-            {
-              spans: [
-                { name: 'POST /queue/join', attributes: [attr('http.route', '/queue/join')] },
-                ...(state.redisSpan ? [{ name: 'eval', attributes: [attr('db.system', 'redis')] }] : []),
-              ],
-            },
-          ],
-        },
-        {
-          resource: { attributes: [attr('service.name', 'user-service')] },
-          scopeSpans: [
-            { spans: [{ name: 'pg.query:SELECT', attributes: [attr('db.system', 'postgresql')] }] },
+          spans: [
+            { name: 'POST /queue/join', attributes: [attr('http.route', '/queue/join')] },
+            { name: 'eval', attributes: [attr('db.system.name', 'redis')] },
           ],
         },
       ],
     },
-  });
+    ...(traceState === 'queue-only'
+      ? []
+      : [
+          {
+            resource: { attributes: [attr('service.name', 'user-service')] },
+            scopeSpans: [
+              {
+                spans: [{ name: 'pg.query:SELECT ticketing', attributes: [attr('db.system', 'postgresql')] }],
+              },
+            ],
+          },
+        ]),
+  ];
+  /** Tempo's two trace-by-id routes (modules/frontend, api/http.go of v3.0). */
+  const tempoAnswer = (path: string): [number, unknown] => {
+    const [, version, id] = /^\/api\/(v2\/)?traces\/([0-9a-f]+)$/.exec(path)!;
+    tempoRequests.push(path);
+    let traceState = state.tempo[id] ?? 'absent';
+    if (state.lateFor > 0 && version) {
+      state.lateFor--;
+      traceState = 'absent';
+    }
+    if (version) {
+      // A Tempo without the v2 route (before 2.5) answers 404 there.
+      if (traceState.startsWith('v1-')) return [404, '404 page not found'];
+      return traceState === 'absent'
+        ? [200, { trace: {}, metrics: {} }]
+        : [200, { trace: { resourceSpans: resourceSpans(traceState) }, metrics: {} }];
+    }
+    return traceState.endsWith('absent')
+      ? [404, 'trace not found']
+      : [200, { batches: resourceSpans('complete') }];
+  };
   const dashboard = {
     dashboard: {
       uid: 'ticketing-overview',
@@ -176,7 +216,12 @@ describe('npm run verify: Loki, Tempo and Grafana clients against documented res
       const json = (status: number, value: unknown) =>
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
       if (path === '/loki/api/v1/query_range') return json(200, lokiResponse());
-      if (path === `/api/v2/traces/${traceId}`) return json(200, tempoResponse());
+      if (path.includes('/traces/')) {
+        const [status, value] = tempoAnswer(path);
+        return typeof value === 'string'
+          ? response.writeHead(status, { 'content-type': 'text/plain' }).end(value)
+          : json(status, value);
+      }
       if (path.startsWith('/api/datasources/uid/')) {
         const healthy = !path.includes('/loki/') || state.lokiHealthy;
         return json(
@@ -193,7 +238,8 @@ describe('npm run verify: Loki, Tempo and Grafana clients against documented res
       if (path === '/api/dashboards/uid/ticketing-overview') return json(200, dashboard);
       if (path === '/api/ds/query') {
         received.push(JSON.parse(body));
-        const values = state.emptyPanel
+        const empty = state.emptyPanel || state.emptyPanelFor-- > 0;
+        const values = empty
           ? [[], []]
           : [
               [1795565000000, 1795565030000],
@@ -218,24 +264,83 @@ describe('npm run verify: Loki, Tempo and Grafana clients against documented res
 
   const endpoints = (): Endpoints => ({ prometheus: url, loki: url, tempo: url, grafana: url });
 
-  it('passes the Loki step and follows the line’s trace id to a trace with Redis and database spans', async () => {
-    const results = await logChecks(endpoints());
+  beforeEach(() => {
+    state.lineAges = [600, 0];
+    state.tempo = { [oldTrace]: 'complete', [newTrace]: 'complete' };
+    state.lateFor = 0;
+    tempoRequests.length = 0;
+    said.length = 0;
+  });
+
+  it('passes the Loki step and follows the trace id of a line old enough for its trace to have arrived', async () => {
+    state.tempo[newTrace] = 'absent';
+    const { results, newest } = await logChecks(endpoints(), settle(30_000));
     expect(results.map((r) => [r.name, r.ok])).toEqual([
       ['Loki: {app="queue-service"} |= "Joined queue"', true],
       ['Loki -> Tempo: the join trace shows Redis and database spans', true],
     ]);
-    expect(results[1].link).toContain(encodeURIComponent(traceId));
+    expect(results[1].detail).toContain(oldTrace);
+    expect(results[1].link).toContain(encodeURIComponent(oldTrace));
+    expect(newest).toBeGreaterThan(Date.now() - 5000);
+    expect(said).toEqual([]);
   });
 
-  it('fails the trace step when the trace lacks the Redis span, or the line lacks a trace id', async () => {
-    state.redisSpan = false;
-    expect((await logChecks(endpoints()))[1]).toMatchObject({
+  it('right after traffic, waits for the trace that arrives late, saying what for', async () => {
+    state.lineAges = [2, 1];
+    state.lateFor = 3;
+    const { results } = await logChecks(endpoints(), settle(30_000));
+    expect(results[1]).toMatchObject({ ok: true, detail: expect.stringContaining(oldTrace) });
+    expect(tempoRequests.filter((p) => p.includes(oldTrace)).length).toBe(4);
+    expect(said).toEqual([
+      expect.stringMatching(new RegExp(`^Waiting for the trace ${oldTrace} .*Tempo, at most \\d+ s more$`)),
+    ]);
+  });
+
+  it('never reads Tempo 3.0’s empty 200 as a trace of 0 spans: a missing trace is named as missing', async () => {
+    state.tempo[oldTrace] = 'absent';
+    const { results } = await logChecks(endpoints(), settle(30_000));
+    expect(results[1]).toMatchObject({
       ok: false,
-      detail: expect.stringContaining('redis MISSING'),
+      detail: expect.stringMatching(
+        new RegExp(`^trace ${oldTrace} is not in Tempo, \\d+ s after its line was logged$`),
+      ),
     });
-    state.redisSpan = true;
+    expect(results[1].detail).not.toMatch(/0 spans/);
+    // The line is old: waiting would not bring the trace, so it asks once on each route and does not wait.
+    expect(tempoRequests).toEqual([`/api/v2/traces/${oldTrace}`]);
+    expect(said).toEqual([]);
+  });
+
+  it('stops waiting for a fresh line’s trace at the bound, and says what never arrived', async () => {
+    state.lineAges = [0, 0];
+    state.tempo[oldTrace] = 'absent';
+    const { results } = await logChecks(endpoints(), settle(5000));
+    expect(results[1]).toMatchObject({ ok: false, detail: expect.stringContaining('is not in Tempo') });
+    expect(tempoRequests.length).toBeGreaterThan(1);
+    expect(said).toHaveLength(1);
+  });
+
+  it('fails a partial trace, naming the part that is missing, once the wait is over', async () => {
+    state.tempo[oldTrace] = 'queue-only';
+    const { results } = await logChecks(endpoints(), settle(30_000));
+    expect(results[1]).toMatchObject({
+      ok: false,
+      detail: `trace ${oldTrace}: 2 spans; queue-service -> redis yes, user-service -> postgres MISSING`,
+    });
+  });
+
+  it('reads the trace from /api/traces/<id> where /api/v2 answers 404, and treats its 404 as not found', async () => {
+    state.tempo[oldTrace] = 'v1-only';
+    expect((await logChecks(endpoints(), settle(30_000))).results[1].ok).toBe(true);
+    expect(tempoRequests).toEqual([`/api/v2/traces/${oldTrace}`, `/api/traces/${oldTrace}`]);
+    state.tempo[oldTrace] = 'v1-absent';
+    const { results } = await logChecks(endpoints(), settle(30_000));
+    expect(results[1]).toMatchObject({ ok: false, detail: expect.stringContaining('is not in Tempo') });
+  });
+
+  it('fails the trace step when the lines carry no trace id', async () => {
     state.traceLabel = false;
-    expect((await logChecks(endpoints()))[1]).toMatchObject({
+    expect((await logChecks(endpoints(), settle(30_000))).results[1]).toMatchObject({
       ok: false,
       detail: 'no trace_id on the "Joined queue" lines',
     });
@@ -266,6 +371,27 @@ describe('npm run verify: Loki, Tempo and Grafana clients against documented res
     });
     state.emptyPanel = false;
     state.lokiHealthy = true;
+  });
+
+  it('right after traffic, runs a check without data again until it has data, saying what it waits for', async () => {
+    state.lineAges = [2, 1];
+    state.emptyPanelFor = 2; // both query panels of the first round
+    const results = await runChecks(endpoints(), settle(30_000));
+    expect(results.find((r) => r.name.includes('Service overview'))).toMatchObject({ ok: true });
+    expect(said).toContainEqual(
+      expect.stringMatching(/^Waiting for every dashboard panel to have data, at most \d+ s more$/),
+    );
+    // Prometheus is not there at all (the stand-in has no /api/v1): failed at once, not waited for.
+    expect(results.find((r) => r.name === 'Prometheus')).toMatchObject({ ok: false, final: true });
+  });
+
+  it('fails a check without data at once when the last traffic is older than the wait', async () => {
+    state.lineAges = [600, 300];
+    state.emptyPanelFor = 2;
+    const results = await runChecks(endpoints(), settle(30_000));
+    expect(results.find((r) => r.name.includes('Service overview'))?.ok).toBe(false);
+    expect(said).toEqual([]);
+    state.emptyPanelFor = 0;
   });
 
   it('resolves template variables the way the check runs them', () => {
