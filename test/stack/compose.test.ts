@@ -118,8 +118,35 @@ describe('docker-compose.yml', () => {
       GF_AUTH_DISABLE_LOGIN_FORM: 'true',
       GF_ANALYTICS_REPORTING_ENABLED: 'false',
       GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
-      GF_PLUGINS_PREINSTALL_DISABLED: 'true',
+      GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
+      GF_NEWS_NEWS_FEED_ENABLED: 'false',
+      GF_SNAPSHOTS_EXTERNAL_ENABLED: 'false',
+      GF_PLUGINS_PUBLIC_KEY_RETRIEVAL_DISABLED: 'true',
+      GF_PLUGINS_PREINSTALL_AUTO_UPDATE: 'false',
     });
+  });
+
+  it('has Grafana install the four Drilldown apps, each pinned, in the background (offline it starts without)', () => {
+    const env = services.grafana.environment;
+    expect(env.GF_PLUGINS_PREINSTALL_DISABLED).toBeUndefined();
+    expect(env.GF_PLUGINS_PREINSTALL_SYNC).toBeUndefined();
+    const plugins = String(env.GF_PLUGINS_PREINSTALL).split(',');
+    expect(plugins.map((p) => p.split('@')[0]).sort()).toEqual([
+      'grafana-exploretraces-app',
+      'grafana-lokiexplore-app',
+      'grafana-metricsdrilldown-app',
+      'grafana-pyroscope-app',
+    ]);
+    for (const plugin of plugins) expect(plugin).toMatch(/^[a-z-]+@\d+\.\d+\.\d+$/);
+  });
+
+  it('sends spans and logs from the services every 500 ms, so each is queryable within seconds', () => {
+    for (const app of Object.keys(apps)) {
+      expect(services[app].environment).toMatchObject({
+        OTEL_BSP_SCHEDULE_DELAY: '500',
+        OTEL_BLRP_SCHEDULE_DELAY: '500',
+      });
+    }
   });
 });
 
@@ -210,6 +237,49 @@ describe('Loki and Tempo configs (reviewed against the pinned releases; they can
     expect(tempo.storage.trace.backend).toBe('local');
     expect(tempo.storage.trace.wal.path).toMatch(/^\/var\/tempo\//);
     expect(tempo.usage_report.reporting_enabled).toBe(false);
+  });
+
+  it('Tempo: a service graph with Redis as a database and millisecond buckets, written to Prometheus fast', () => {
+    const { registry, processor, storage } = tempo.metrics_generator;
+    expect(tempo.overrides.defaults.metrics_generator.processors).toEqual(['service-graphs']);
+    expect(processor.service_graphs.database_name_attributes).toEqual(
+      expect.arrayContaining(['db.system.name', 'db.namespace']),
+    );
+    const buckets: number[] = processor.service_graphs.histogram_buckets;
+    expect([buckets[0], buckets.at(-1)]).toEqual([0.001, 10]);
+    expect([...buckets].sort((a, b) => a - b)).toEqual(buckets);
+    expect(processor.service_graphs.wait).toBe('2s');
+    expect(registry.collection_interval).toBe('1s');
+    expect(storage.remote_write).toEqual([
+      {
+        url: 'http://prometheus:9090/api/v1/write',
+        send_exemplars: true,
+        queue_config: { batch_send_deadline: '500ms' },
+      },
+    ]);
+    expect(services.prometheus.command).toContain('--web.enable-remote-write-receiver');
+  });
+
+  it('Tempo: a trace is searchable (and in TraceQL metrics) a second or two after it arrives', () => {
+    expect(tempo.query_frontend.query_end_cutoff).toBe('0s');
+    expect(tempo.live_store).toMatchObject({ max_trace_idle: '1s', flush_check_period: '1s' });
+    expect(tempo.stream_over_http_enabled).toBe(true);
+  });
+
+  it('Tempo: stops in seconds, and Docker waits longer than the 30 s it once took', () => {
+    expect(tempo.backend_worker.finish_on_shutdown_timeout).toBe('0s');
+    expect(Number.parseInt(services.tempo.stop_grace_period, 10)).toBeGreaterThan(30);
+  });
+
+  it('the collector flushes batches and span metrics within a second, scraped every second', () => {
+    const collector = parse(readFileSync('otel-collector/config.yaml', 'utf8'));
+    expect(collector.processors.batch.timeout).toBe('200ms');
+    expect(collector.connectors.span_metrics.metrics_flush_interval).toBe('1s');
+    const prometheus = parse(readFileSync('compose/prometheus/prometheus.yml', 'utf8'), { merge: true });
+    const job = (name: string) =>
+      prometheus.scrape_configs.find((j: { job_name: string }) => j.job_name === name);
+    expect(job('span-metrics').scrape_interval).toBe('1s');
+    for (const app of Object.keys(apps)) expect(job(app).scrape_interval, app).toBe('2s');
   });
 
   it('the collector sends traces to Tempo and logs to Loki where those listen', () => {

@@ -25,17 +25,43 @@ describe('Grafana data sources', () => {
 
   it('links every signal both ways: log -> trace, trace -> logs and metrics, exemplar -> trace, service map', () => {
     const derived = byUid.loki.jsonData!.derivedFields[0];
-    expect(derived).toMatchObject({ matcherType: 'label', matcherRegex: 'trace_id', datasourceUid: 'tempo' });
-    expect(byUid.prometheus.jsonData!.exemplarTraceIdDestinations[0]).toMatchObject({
-      name: 'trace_id',
+    expect(derived).toMatchObject({
+      matcherType: 'label',
+      matcherRegex: '^trace_id$',
       datasourceUid: 'tempo',
     });
+    // Grafana tests the regex against every label name unanchored: it must match trace_id and nothing else.
+    const matcher = new RegExp(derived.matcherRegex);
+    expect(['trace_id', 'parent_trace_id', 'trace_id_x', 'span_id'].filter((n) => matcher.test(n))).toEqual([
+      'trace_id',
+    ]);
     const tempo = byUid.tempo.jsonData!;
     expect(tempo.tracesToLogsV2).toMatchObject({ datasourceUid: 'loki' });
     expect(tempo.tracesToLogsV2.tags).toContainEqual({ key: 'service.name', value: 'service_name' });
     expect(tempo.tracesToMetrics).toMatchObject({ datasourceUid: 'prometheus' });
     expect(tempo.serviceMap).toEqual({ datasourceUid: 'prometheus' });
     expect(tempo.nodeGraph).toEqual({ enabled: true });
+  });
+
+  it('links every exemplar the stack writes to its trace, by the label name each maker uses', () => {
+    const destinations = byUid.prometheus.jsonData!.exemplarTraceIdDestinations as {
+      name: string;
+      datasourceUid: string;
+    }[];
+    const tempo = parse(readFileSync('compose/tempo/tempo.yaml', 'utf8'));
+    const metricsSource = readFileSync('libs/common/src/metrics/http-metrics.ts', 'utf8');
+    const labels = {
+      // prom-client exemplars set by the apps
+      apps: /exemplarLabels: \(sampled \? \{ (\w+):/.exec(metricsSource)?.[1],
+      // the spanmetrics connector always names it trace_id (connector/spanmetricsconnector, exemplars)
+      collector: 'trace_id',
+      // Tempo's registry: trace_id_label_name, "traceID" unless set (modules/generator/registry/histogram.go)
+      tempo: tempo.overrides?.defaults?.metrics_generator?.trace_id_label_name ?? 'traceID',
+    };
+    expect(labels.apps).toBe('trace_id');
+    for (const [maker, label] of Object.entries(labels)) {
+      expect(destinations.find((d) => d.name === label)?.datasourceUid, maker).toBe('tempo');
+    }
   });
 
   it('parses every query the links run', () => {

@@ -1,11 +1,12 @@
 // The telemetry pipeline end to end with everything that can run here: the three services exporting to the
 // real collector (built with ocb) running otel-collector/config.yaml, and the real Prometheus scraping them
 // with compose/prometheus's scrape config and rules. Tempo and Loki cannot run here: in their place stand
-// OTLP/HTTP receivers that decode what the collector sends to tempo:4318 and loki:3100/otlp.
+// OTLP/HTTP receivers that decode what the collector sends to tempo:4318 and loki:3100/otlp, and a stand-in
+// for Tempo's metrics generator that makes the service graph from what reached Tempo, with the settings of
+// compose/tempo/tempo.yaml, and remote-writes it into the real Prometheus as Tempo does.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
@@ -14,29 +15,43 @@ import { dashboardQueries } from '../support/dashboards';
 import { createDatabase, freshRedis } from '../support/databases';
 import { variableExpression } from '../support/grammars';
 import { OtlpReceiver } from '../support/otlp-receiver';
+import { eventually } from '../support/poll';
 import { TestPrometheus } from '../support/prometheus';
-import { freePort, startStack, Stack } from '../support/services';
+import { composeTelemetryEnv, startStack, Stack } from '../support/services';
+import {
+  ServiceGraphGenerator,
+  serviceGraphEdges,
+  tempoServiceGraphSettings,
+} from '../support/service-graph';
+import { serviceMapQueries, serviceTableQueries } from '../support/tempo-views';
 
 const run = promisify(execFile);
 const apps = ['queue-service', 'user-service', 'ticket-service'];
-// Series only the servers that cannot run here make: Loki, Tempo (and its service graph), Grafana.
-const elsewhere = /\b(loki_|tempo_|traces_service_graph_|grafana_)/;
-
-/** compose/prometheus/prometheus.yml with each target moved to where it runs in this test. */
-function scrapeConfig(targets: Record<string, string>, port: number) {
-  const config = parse(readFileSync('compose/prometheus/prometheus.yml', 'utf8'), { merge: true });
-  const dir = resolve('compose/prometheus');
-  return {
-    global: { scrape_interval: '1s', evaluation_interval: '1s' },
-    rule_files: readdirSync(`${dir}/rules`).map((file) => `${dir}/rules/${file}`),
-    scrape_configs: config.scrape_configs
-      .filter((job: { job_name: string }) => job.job_name in targets)
-      .map(({ dns_sd_configs: _dns, static_configs: _static, ...job }: Record<string, unknown>) => ({
-        ...job,
-        static_configs: [{ targets: [targets[job.job_name as string].replace('SELF', `127.0.0.1:${port}`)] }],
-      })),
-  };
-}
+// Series only the servers that cannot run here make about themselves: Loki, Tempo, Grafana.
+const elsewhere = /\b(loki_|tempo_|grafana_)/;
+// Every edge of the flow: the traffic tool (Tempo's virtual `user`) calls each service; queue-service calls
+// user-service and Redis, ticket-service calls queue-service; both Postgres services call it. A database node is
+// named by the host the services reach it at (Tempo: server.address): `redis` and `postgres` in compose, here
+// `localhost` for Redis and 127.0.0.1 for Postgres, so that the two stay apart.
+const flowEdges = [
+  'user -> user-service (virtual_node)',
+  'user -> queue-service (virtual_node)',
+  'user -> ticket-service (virtual_node)',
+  'queue-service -> user-service',
+  'queue-service -> localhost (database)',
+  'ticket-service -> queue-service',
+  'user-service -> 127.0.0.1 (database)',
+  'ticket-service -> 127.0.0.1 (database)',
+];
+const edgeName = (e: {
+  client?: string;
+  server?: string;
+  connection_type?: string;
+  connectionType?: string;
+}) => {
+  const type = e.connection_type ?? e.connectionType;
+  return `${e.client} -> ${e.server}${type ? ` (${type})` : ''}`;
+};
 
 describe('the real collector on otel-collector/config.yaml', () => {
   const validate = (config: string) =>
@@ -59,6 +74,7 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
   const prometheus = new TestPrometheus();
   let collector: TestCollector;
   let stack: Stack;
+  let generator: ServiceGraphGenerator | undefined;
 
   beforeAll(async () => {
     await Promise.all([tempo.start(), loki.start()]);
@@ -67,33 +83,23 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
       LOKI_OTLP_ENDPOINT: `${loki.url}/otlp`,
     }).start();
     const telemetry = {
-      OTEL_SDK_DISABLED: 'false',
+      ...composeTelemetryEnv(),
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttp,
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-      OTEL_BLRP_SCHEDULE_DELAY: '200',
       FAULTS_ENABLED: 'true',
       LOG_LEVEL: 'info',
     };
     stack = await startStack({
       databaseUrl: await createDatabase(inject('runId'), 'pipeline'),
-      redisUrl: await freshRedis(),
+      redisUrl: (await freshRedis()).replace('//127.0.0.1:', '//localhost:'),
       extra: { all: telemetry, 'queue-service': { ADMIT_PER_SECOND: '50' } },
     });
-    const port = await freePort();
-    await prometheus.run(
-      port,
-      scrapeConfig(
-        {
-          'queue-service': new URL(stack.queue.url).host,
-          'user-service': new URL(stack.user.url).host,
-          'ticket-service': new URL(stack.ticket.url).host,
-          'otel-collector': new URL(collector.ownMetrics).host,
-          'span-metrics': new URL(collector.spanMetrics).host,
-          prometheus: 'SELF',
-        },
-        port,
-      ),
-    );
+    await prometheus.startLikeCompose({
+      'queue-service': new URL(stack.queue.url).host,
+      'user-service': new URL(stack.user.url).host,
+      'ticket-service': new URL(stack.ticket.url).host,
+      'otel-collector': new URL(collector.ownMetrics).host,
+      'span-metrics': new URL(collector.spanMetrics).host,
+    });
     const env = {
       PATH: process.env.PATH!,
       USER_SERVICE_URL: stack.user.url,
@@ -120,9 +126,28 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
       for (let i = 0; i < 3; i++) await fetch(`${url}${path}${randomUUID()}`);
       await faults(0);
     }
+    // Once the spans of every edge (failed ones too) have reached Tempo, its generator writes them as it runs.
+    // The wait counts any db.* attribute as a database call, so that it does not hang on the very setting of
+    // tempo.yaml that the service-graph test below checks.
+    const settings = {
+      ...tempoServiceGraphSettings(),
+      database_name_attributes: ['db.system.name', 'db.system', 'db.namespace', 'db.name'],
+    };
+    await tempo.waitFor(() => {
+      const found = serviceGraphEdges(tempo.spans, settings);
+      const names = new Set(found.map(edgeName));
+      const failedEverywhere = ['user', 'queue', 'ticket'].every((app) =>
+        found.some((e) => e.failed && e.server === `${app}-service`),
+      );
+      return flowEdges.every((n) => names.has(n)) && failedEverywhere && found;
+    }, 'every edge of the service graph, failed ones included');
+    generator = new ServiceGraphGenerator(prometheus.url, () => tempo.spans);
+    await generator.collect();
+    generator.start();
   });
 
   afterAll(async () => {
+    await generator?.stop();
     await stack?.stop();
     await collector?.stop();
     await prometheus.stop();
@@ -170,10 +195,61 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
         `traces_spanmetrics_calls_total{service_name="${app}",span_kind="SPAN_KIND_SERVER"}`,
       );
     }
-    await prometheus.waitFor('traces_spanmetrics_duration_seconds_bucket');
-    await prometheus.waitFor('traces_spanmetrics_latency_bucket');
+    // Renamed at scrape to the names of Tempo's own span metrics, with `service` beside service_name.
+    await prometheus.waitFor('traces_spanmetrics_latency_bucket{service="queue-service"}');
+    await prometheus.waitFor('traces_spanmetrics_latency_count{service="queue-service"}');
+    expect(await prometheus.query('{__name__=~"traces_spanmetrics_duration_seconds.*"}')).toEqual([]);
+    const unlabelled = await prometheus.query('traces_spanmetrics_calls_total{service!~".+"}');
+    expect(unlabelled).toEqual([]);
     // Scraped at least twice, so the dashboards' rate() over them has something to work with.
     await prometheus.waitFor('rate(traces_spanmetrics_calls_total[1m])');
+  });
+
+  it('makes the service graph with every node: the three services, Redis, Postgres and the traffic tool as `user`', async () => {
+    await prometheus.waitFor('traces_service_graph_request_total');
+    const series = await prometheus.query(
+      'group by (client, server, connection_type) (traces_service_graph_request_total)',
+    );
+    expect(series.map((s) => edgeName(s.metric)).sort()).toEqual([...flowEdges].sort());
+    const [{ metric }] = await prometheus.query('traces_service_graph_request_total{server="localhost"}');
+    expect(metric).toMatchObject({ source: 'tempo', connection_type: 'database' });
+  });
+
+  it('resolves edge latencies in milliseconds (histogram_buckets of tempo.yaml, 1 ms to 10 s)', async () => {
+    const { histogram_buckets: buckets } = tempoServiceGraphSettings();
+    expect([buckets[0], buckets.at(-1)]).toEqual([0.001, 10]);
+    const expr = (client: string, server: string) =>
+      `histogram_quantile(0.9, sum by (le) (rate(traces_service_graph_request_server_seconds_bucket{client="${client}",server="${server}"}[5m])))`;
+    for (const [client, server] of [
+      ['queue-service', 'localhost'],
+      ['user-service', '127.0.0.1'],
+    ]) {
+      const [sample] = await prometheus.query(expr(client, server));
+      // Calls of a millisecond or two, on a loaded machine too: the default buckets (from 0.1 s) read 90 ms.
+      expect(Number(sample.value[1]), `${client} -> ${server}`).toBeLessThan(0.05);
+    }
+  });
+
+  it("answers the queries of Grafana's service map, unfiltered and filtered by server or client", async () => {
+    for (const filter of ['', '{server="ticket-service"}', '{client="queue-service"}']) {
+      for (const expr of serviceMapQueries(filter)) {
+        const result = await prometheus.query(expr.replace('$__range', '15m'));
+        expect(result.length, expr).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('answers the queries of the service-graph table under the map, unfiltered and filtered', async () => {
+    for (const filter of ['', '{server="ticket-service"}', '{client="queue-service"}']) {
+      const [rate] = serviceTableQueries(filter);
+      const spans = await prometheus.query(rate.replace('$__range', '15m'));
+      expect(spans.length, rate).toBeGreaterThan(0);
+      const names = spans.map((s) => s.metric.span_name);
+      for (const expr of serviceTableQueries(filter, names).slice(1)) {
+        const result = await prometheus.query(expr.replace('$__range', '15m'));
+        expect(result.length, expr).toBeGreaterThan(0);
+      }
+    }
   });
 
   it("exposes the collector's own metrics: spans and log records accepted and sent", async () => {
@@ -188,6 +264,10 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
   });
 
   it("answers the chapter's three RED queries, verbatim, for every app", async () => {
+    // rate() over 1m needs two scrapes of a series, 2 s apart.
+    await prometheus.waitFor(
+      'count(count by (app) (rate(http_request_duration_seconds_count{status_code=~"5.."}[1m]))) == 3',
+    );
     for (const expr of [
       'rate(http_request_duration_seconds_count[1m])',
       'rate(http_request_duration_seconds_count{status_code=~"5.."}[1m])',
@@ -215,21 +295,41 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
     for (const rule of rules.filter((r) => r.type === 'recording')) await prometheus.waitFor(rule.name);
   });
 
-  it('keeps trace-id exemplars: the request histogram from the apps, the span metrics from the collector', async () => {
-    for (const metric of [
-      'http_request_duration_seconds_bucket',
-      'traces_spanmetrics_duration_seconds_bucket',
+  it('keeps trace-id exemplars from all three makers, under label names the Prometheus data source links', async () => {
+    const datasources = parse(readFileSync('grafana/provisioning/datasources/datasources.yaml', 'utf8'));
+    const linked = datasources.datasources
+      .find((d: { uid: string }) => d.uid === 'prometheus')
+      .jsonData.exemplarTraceIdDestinations.map((d: { name: string }) => d.name);
+    for (const [metric, label] of [
+      ['http_request_duration_seconds_bucket', 'trace_id'],
+      ['traces_spanmetrics_latency_bucket', 'trace_id'],
+      ['traces_service_graph_request_server_seconds_bucket', 'traceID'],
     ]) {
-      const now = Date.now() / 1000;
-      const response = await fetch(
-        `${prometheus.url}/api/v1/query_exemplars?query=${metric}&start=${now - 600}&end=${now}`,
-      );
-      const { data } = (await response.json()) as {
-        data: { exemplars: { labels: Record<string, string> }[] }[];
+      const exemplarsOf = async () => {
+        const now = Date.now() / 1000;
+        const response = await fetch(
+          `${prometheus.url}/api/v1/query_exemplars?query=${metric}&start=${now - 600}&end=${now}`,
+        );
+        const { data } = (await response.json()) as {
+          data: { exemplars: { labels: Record<string, string> }[] }[];
+        };
+        return data.flatMap((series) => series.exemplars);
       };
-      const exemplars = data.flatMap((series) => series.exemplars);
+      // A flush's exemplars are exposed until the next flush only: a request now and then gives fresh ones.
+      const exemplars = await eventually(
+        async () => {
+          await fetch(`${stack.ticket.url}/event`);
+          return exemplarsOf();
+        },
+        `exemplars of ${metric}`,
+        30_000,
+        500,
+      );
       expect(exemplars.length, metric).toBeGreaterThan(0);
-      expect(exemplars[0].labels.trace_id, metric).toMatch(/^[0-9a-f]{32}$/);
+      expect(exemplars[0].labels, metric).toHaveProperty(label);
+      // Tempo drops a trace id's leading zeros; its trace-by-id pads them back.
+      expect(exemplars[0].labels[label], metric).toMatch(/^[0-9a-f]{1,32}$/);
+      expect(linked, metric).toContain(label);
     }
   });
 

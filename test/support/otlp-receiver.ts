@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
+import { eventually } from './poll';
 
 type Attributes = Record<string, unknown>;
 
@@ -17,6 +18,10 @@ export interface ReceivedSpan {
   attributes: Attributes;
   links: { traceId: string; spanId: string }[];
   status: { code?: number; message?: string };
+  startNs: bigint;
+  endNs: bigint;
+  /** When this receiver got it (ms since the epoch). */
+  receivedAt: number;
 }
 
 export interface ReceivedLog {
@@ -28,6 +33,7 @@ export interface ReceivedLog {
   traceId: string;
   spanId: string;
   attributes: Attributes;
+  receivedAt: number;
 }
 
 const root = protobuf.loadSync(join(__dirname, 'otlp.proto'));
@@ -88,14 +94,8 @@ export class OtlpReceiver {
     return this.spans.filter((s) => s.traceId === traceId);
   }
 
-  async waitFor<T>(find: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = find();
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${what} arrived within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  waitFor<T>(find: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+    return eventually(find, `${what} arrived`, timeoutMs);
   }
 
   private acceptSpans(body: Buffer): void {
@@ -118,6 +118,9 @@ export class OtlpReceiver {
             attributes: attributes(span.attributes),
             links: (span.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
             status: span.status ?? {},
+            startNs: BigInt(span.startTimeUnixNano ?? 0),
+            endNs: BigInt(span.endTimeUnixNano ?? 0),
+            receivedAt: Date.now(),
           });
         }
       }
@@ -139,6 +142,7 @@ export class OtlpReceiver {
             traceId: hex(record.traceId),
             spanId: hex(record.spanId),
             attributes: attributes(record.attributes),
+            receivedAt: Date.now(),
           });
         }
       }

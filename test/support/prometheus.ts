@@ -1,9 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { answersOk } from './http';
+import { eventually } from './poll';
 import { freePort } from './services';
 
 export interface ScrapeTarget {
@@ -39,6 +41,27 @@ export class TestPrometheus {
     });
   }
 
+  /**
+   * Starts with compose/prometheus/prometheus.yml and its rules, each named job's target moved to where it runs
+   * here (the other jobs left out) and Prometheus' own job added.
+   */
+  async startLikeCompose(targets: Record<string, string>): Promise<this> {
+    const port = await freePort();
+    const config = parse(readFileSync('compose/prometheus/prometheus.yml', 'utf8'), { merge: true });
+    const dir = resolve('compose/prometheus');
+    const where = { ...targets, prometheus: `127.0.0.1:${port}` };
+    return this.run(port, {
+      global: { scrape_interval: '1s', evaluation_interval: '1s' },
+      rule_files: readdirSync(`${dir}/rules`).map((file) => `${dir}/rules/${file}`),
+      scrape_configs: config.scrape_configs
+        .filter((job: { job_name: string }) => job.job_name in where)
+        .map(({ dns_sd_configs: _dns, static_configs: _static, ...job }: Record<string, unknown>) => ({
+          ...job,
+          static_configs: [{ targets: [where[job.job_name as keyof typeof where]] }],
+        })),
+    });
+  }
+
   /** Starts on `port` with a whole configuration (rule file paths absolute). */
   async run(port: number, config: object): Promise<this> {
     this.dir ||= mkdtempSync(join(tmpdir(), 'ticketing-prometheus-'));
@@ -51,6 +74,8 @@ export class TestPrometheus {
         `--storage.tsdb.path=${join(this.dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--enable-feature=exemplar-storage',
+        // As compose runs it: Tempo's metrics generator (or its stand-in) writes the service graph here.
+        '--web.enable-remote-write-receiver',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -74,11 +99,6 @@ export class TestPrometheus {
 
   /** Waits until `expr` returns at least one series. */
   async waitFor(expr: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if ((await this.query(expr)).length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    throw new Error(`no series for ${expr} within ${timeoutMs} ms`);
+    await eventually(() => this.query(expr), `series for ${expr}`, timeoutMs, 500);
   }
 }

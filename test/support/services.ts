@@ -1,7 +1,18 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { parse } from 'yaml';
+
+/** The OTEL_* settings docker-compose.yml gives every app (x-app-env): telemetry on, batching as in compose. */
+export function composeTelemetryEnv(): Record<string, string> {
+  const env = parse(readFileSync('docker-compose.yml', 'utf8'))['x-app-env'] as Record<string, string>;
+  const otel = Object.entries(env).filter(
+    ([name]) => name.startsWith('OTEL_BSP_') || name.startsWith('OTEL_BLRP_'),
+  );
+  return { OTEL_SDK_DISABLED: 'false', ...Object.fromEntries(otel) };
+}
 
 export type AppName = 'queue-service' | 'user-service' | 'ticket-service';
 
