@@ -22,6 +22,8 @@ export interface LoadSpec {
   connections: number;
   seconds: number;
   timeoutSeconds?: number;
+  /** At most this many requests per second over all connections (unlimited when left out). */
+  rate?: number;
 }
 
 /** autocannon with a fixed number of connections for a fixed time. */
@@ -31,6 +33,7 @@ export async function load(spec: LoadSpec): Promise<Load> {
     connections: spec.connections,
     duration: spec.seconds,
     timeout: spec.timeoutSeconds ?? 10,
+    ...(spec.rate ? { overallRate: spec.rate } : {}),
     requests: [
       {
         method: spec.method ?? 'GET',
@@ -121,6 +124,12 @@ export async function inBatches<T, R>(
   );
   return results;
 }
+
+/** CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 
 export const rssOf = (pid: number): number => {
   try {

@@ -1,10 +1,11 @@
 // `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults.
+// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
 import { frameworkCost } from './framework-cost';
+import { freshness } from './freshness';
 import { seatRace } from './seat-race';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
@@ -17,6 +18,7 @@ const parts = {
   traffic: trafficGenerator,
   seats: seatRace,
   faults: faultsSurvived,
+  freshness,
 };
 
 function render(rows: string[][]): string {
