@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freshRedis, queryRows } from '../support/databases';
-import { admittedUser, registerUser } from '../support/flow';
-import { post } from '../support/http';
+import { admittedUser, joinQueue, registerUser } from '../support/flow';
+import { get, post } from '../support/http';
+import { eventually } from '../support/poll';
 import { startStack, Stack } from '../support/services';
 
 describe('admission tokens guard the purchase', () => {
@@ -13,7 +14,7 @@ describe('admission tokens guard the purchase', () => {
     stack = await startStack({
       databaseUrl,
       redisUrl: await freshRedis(),
-      extra: { 'queue-service': { ADMIT_PER_SECOND: '50', ADMISSION_TTL_SECONDS: '2' } },
+      extra: { 'queue-service': { ADMIT_PER_SECOND: '50', ADMISSION_TTL_SECONDS: '3' } },
     });
   });
 
@@ -52,14 +53,26 @@ describe('admission tokens guard the purchase', () => {
     expect((await buy(user.id, 'x'.repeat(43))).status).toBe(403);
   });
 
-  it('refuses an expired token with 403', async () => {
-    const user = await admittedUser(stack);
+  it('refuses an expired token with 403, no sooner than ADMISSION_TTL_SECONDS after admission', async () => {
+    const user = await registerUser(stack);
+    const joinedAt = Date.now();
+    await joinQueue(stack, user.id);
+    const admitted = await eventually(async () => {
+      const { body } = await get(`${stack.queue.url}/queue/status/${user.id}`);
+      return body.status === 'admitted' && { ...body, seenAt: Date.now() };
+    }, 'the admission');
+    // Admitted between the join and the moment it was seen, for 3 s (the clock is this machine's for both).
+    const expiresAt = Date.parse(admitted.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(joinedAt + 3000);
+    expect(expiresAt).toBeLessThanOrEqual(admitted.seenAt + 3000);
     const verify = () =>
-      post(`${stack.queue.url}/queue/admissions/verify`, { userId: user.id, admissionToken: user.token });
-    expect((await verify()).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2_200));
-    expect((await verify()).status).toBe(403);
-    expect((await buy(user.id, user.token)).status).toBe(403);
+      post(`${stack.queue.url}/queue/admissions/verify`, {
+        userId: user.id,
+        admissionToken: admitted.admissionToken,
+      });
+    await eventually(async () => (await verify()).status === 403, 'the token to expire', 30_000, 50);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    expect((await buy(user.id, admitted.admissionToken)).status).toBe(403);
     expect(await ticketsOf(user.id)).toHaveLength(0);
   });
 });

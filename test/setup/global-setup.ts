@@ -1,9 +1,9 @@
 // Vitest globalSetup of the e2e project: makes sure Postgres and Redis answer on 127.0.0.1 (starting them
 // with scripts/dev/servers.sh when not), that the services are built, and removes this run's databases after.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Client } from 'pg';
 import type { TestProject } from 'vitest/node';
+import { runAsync } from '../support/binaries';
 import { adminDatabaseUrl, runId } from '../support/databases';
 
 declare module 'vitest' {
@@ -13,10 +13,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  execFileSync('bash', ['scripts/dev/servers.sh'], { stdio: 'inherit' });
+  process.stdout.write(await runAsync('bash', ['scripts/dev/servers.sh']));
   const apps = ['queue-service', 'user-service', 'ticket-service'];
   if (process.env.SKIP_BUILD !== 'true' || apps.some((app) => !existsSync(`dist/apps/${app}/main.js`))) {
-    execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    process.stdout.write(await runAsync('npm', ['run', '--silent', 'build']));
     process.env.SKIP_BUILD = 'true'; // the next project's setup in this run finds it built
   }
   const id = runId();

@@ -11,7 +11,8 @@ declare module 'vitest' {
   }
 }
 
-export default function setup(project: TestProject): void {
-  project.provide('otelcol', builtBinary('scripts/collector/build.sh'));
-  project.provide('promtool', builtBinary('scripts/dev/promtool.sh'));
+export default async function setup(project: TestProject): Promise<void> {
+  // One after the other: each build keeps both cores busy.
+  project.provide('otelcol', await builtBinary('scripts/collector/build.sh'));
+  project.provide('promtool', await builtBinary('scripts/dev/promtool.sh'));
 }

@@ -18,8 +18,9 @@ export interface ReceivedSpan {
   attributes: Attributes;
   links: { traceId: string; spanId: string }[];
   status: { code?: number; message?: string };
-  startNs: bigint;
-  endNs: bigint;
+  /** Nanoseconds since the epoch, as OTLP carries them (beyond a number's precision). */
+  startNs: string;
+  endNs: string;
   /** When this receiver got it (ms since the epoch). */
   receivedAt: number;
 }
@@ -118,8 +119,8 @@ export class OtlpReceiver {
             attributes: attributes(span.attributes),
             links: (span.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
             status: span.status ?? {},
-            startNs: BigInt(span.startTimeUnixNano ?? 0),
-            endNs: BigInt(span.endTimeUnixNano ?? 0),
+            startNs: String(span.startTimeUnixNano ?? 0),
+            endNs: String(span.endTimeUnixNano ?? 0),
             receivedAt: Date.now(),
           });
         }

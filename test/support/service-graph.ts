@@ -42,7 +42,7 @@ export interface Edge {
 // Producers pair like clients and consumers like servers (the admission tick is a consumer span).
 const clientKinds = [3, 4];
 const serverKinds = [2, 5];
-const seconds = (span: ReceivedSpan) => Number(span.endNs - span.startNs) / 1e9;
+const seconds = (span: ReceivedSpan) => Number(BigInt(span.endNs) - BigInt(span.startNs)) / 1e9;
 const first = (names: string[], ...sources: Record<string, unknown>[]) =>
   names.flatMap((name) => sources.map((s) => s[name]).filter((v) => v !== undefined && v !== '')).at(0);
 
