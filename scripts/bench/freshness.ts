@@ -21,7 +21,7 @@ export async function freshness(ctx: BenchContext): Promise<PartResult> {
   const samples = ctx.quick ? 3 : 10;
   const tempo = await new OtlpReceiver().start();
   const loki = await new OtlpReceiver().start();
-  const collector = await new TestCollector(builtBinary('scripts/collector/build.sh'), {
+  const collector = await new TestCollector(await builtBinary('scripts/collector/build.sh'), {
     TEMPO_OTLP_ENDPOINT: tempo.url,
     LOKI_OTLP_ENDPOINT: `${loki.url}/otlp`,
   }).start();

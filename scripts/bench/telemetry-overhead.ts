@@ -16,7 +16,7 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
   const rounds = ctx.quick ? 1 : 3;
   const seconds = ctx.quick ? 3 : 8;
   const sink = await new OtlpSink().start();
-  const collector = await new TestCollector(builtBinary('scripts/collector/build.sh'), {
+  const collector = await new TestCollector(await builtBinary('scripts/collector/build.sh'), {
     TEMPO_OTLP_ENDPOINT: sink.url,
     LOKI_OTLP_ENDPOINT: sink.url,
   }).start();
