@@ -76,13 +76,15 @@ describe('a dependency that is down or slow', () => {
     const queue = await RunningService.start('queue-service', {
       REDIS_URL: redisUrl,
       USER_SERVICE_URL: `http://127.0.0.1:${await freePort()}`,
+      // Far beyond the bound below: the refused connection must fail at once, not at the timeout.
+      DEPENDENCY_TIMEOUT_MS: '30000',
     });
     extra.push(queue);
     const user = await registerUser(stack);
     const { result, ms } = await timed(() => post(`${queue.url}/queue/join`, { userId: user.id }));
     expect(result.status).toBe(503);
     expect(result.body).toMatchObject({ dependency: 'user-service', code: 'DEPENDENCY_UNAVAILABLE' });
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(10_000);
   });
 
   it('queue-service answers 503 within the timeout when user-service hangs', async () => {
@@ -99,8 +101,9 @@ describe('a dependency that is down or slow', () => {
     hung.close();
     expect(result.status).toBe(503);
     expect(result.body.message).toContain('no answer within 500 ms');
+    // Not before the timeout; and an answer, where without one the black hole would hold it for ever.
     expect(ms).toBeGreaterThanOrEqual(450);
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(10_000);
   });
 
   it('ticket-service answers 503 naming queue-service when it is down', async () => {
@@ -132,8 +135,13 @@ describe('a dependency that is down or slow', () => {
     const { result, ms } = await timed(() => get(`${queue.url}/queue/status/${user.id}`));
     expect(result.status).toBe(503);
     expect(result.body).toMatchObject({ dependency: 'redis' });
-    expect(ms).toBeLessThan(1000);
-    expect((await get(`${queue.url}/health/ready`)).status).toBe(503);
+    // At once, not after a hang (which would last until the test's own timeout): a bound a loaded machine keeps.
+    expect(ms).toBeLessThan(5000);
+    const ready = await get(`${queue.url}/health/ready`);
+    expect(ready).toMatchObject({
+      status: 503,
+      body: { code: 'NOT_READY', message: 'not ready: redis is down' },
+    });
     expect((await get(`${queue.url}/health/live`)).status).toBe(200);
 
     await new CuttableProxy(Number(new URL(redisUrl).port || 6379)).open(proxy.port);
@@ -153,8 +161,13 @@ describe('a dependency that is down or slow', () => {
     const { result, ms } = await timed(() => post(`${users.url}/users`, {}));
     expect(result.status).toBe(503);
     expect(result.body).toMatchObject({ dependency: 'postgres' });
-    expect(ms).toBeLessThan(3000);
-    expect((await get(`${users.url}/health/ready`)).status).toBe(503);
+    // Before the pool's 10 s wait for a connection would end: the refused connection fails at once.
+    expect(ms).toBeLessThan(8000);
+    const ready = await get(`${users.url}/health/ready`);
+    expect(ready).toMatchObject({
+      status: 503,
+      body: { code: 'NOT_READY', message: 'not ready: postgres is down' },
+    });
 
     await new CuttableProxy(Number(new URL(databaseUrl).port || 5432)).open(proxy.port);
     await users.waitUntilReady(10_000);

@@ -29,10 +29,23 @@ export class HealthController {
   @HealthCheck()
   @ApiOkResponse({ description: 'Every dependency answers' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down, or the service is shutting down' })
-  ready(): Promise<HealthCheckResult> {
+  async ready(): Promise<HealthCheckResult> {
     if (this.shutdown.isShuttingDown) {
       throw new ServiceUnavailableException({ status: 'shutting_down', message: 'Service is shutting down' });
     }
-    return this.health.check(this.checks);
+    try {
+      return await this.health.check(this.checks);
+    } catch (error) {
+      // Terminus answers with its result as the body, which has no message: name what is down.
+      const result = (error as ServiceUnavailableException).getResponse?.() as HealthCheckResult | undefined;
+      if (!result?.details) throw error;
+      const down = Object.keys(result.error ?? {});
+      throw new ServiceUnavailableException({
+        code: 'NOT_READY',
+        message: `not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down`,
+        status: result.status,
+        details: result.details,
+      });
+    }
   }
 }
