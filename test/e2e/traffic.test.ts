@@ -78,7 +78,8 @@ describe('npm run traffic', () => {
     expect(result.stderr.trim()).toBe(
       `Cannot reach ticket-service at ${nowhere} (TICKET_SERVICE_URL): start the stack with \`docker compose up -d\`.`,
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The tool's own check gives up after 3 s; a hang would last until the test's timeout.
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('explains its options on bad input', async () => {

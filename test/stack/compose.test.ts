@@ -78,6 +78,8 @@ describe('docker-compose.yml', () => {
       expect(service.environment).toMatchObject({
         PORT: port,
         OTEL_SERVICE_NAME: app,
+        // Every interface inside the container; the published port stays on the host's loopback.
+        HOST: '0.0.0.0',
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
         FAULTS_ENABLED: 'true',
         DATABASE_URL: 'postgres://postgres:postgres@postgres:5432/ticketing',

@@ -7,7 +7,21 @@ const schema = commonEnvSchema.extend({ PORT: env.port(3001), REDIS_URL: env.red
 describe(parseEnv.name, () => {
   it('applies the defaults of the design table', () => {
     const sut = parseEnv(schema, {});
-    expect(sut).toMatchObject({ PORT: 3001, REDIS_URL: 'redis://127.0.0.1:6379', FAULTS_ENABLED: false });
+    expect(sut).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 3001,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      FAULTS_ENABLED: false,
+    });
+  });
+
+  it('takes an IP address or a host name for HOST, and names it otherwise', () => {
+    for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'queue-service', 'my.host.example'])
+      expect(parseEnv(schema, { HOST: host }).HOST).toBe(host);
+    for (const host of ['http://0.0.0.0', '0.0.0.0:3001', 'a b', '-x'])
+      expect(() => parseEnv(schema, { HOST: host }), host).toThrow(
+        /HOST: must be an IP address or a host name/,
+      );
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const booleanString = z
@@ -14,6 +15,18 @@ const url = (protocols: string[]) =>
 
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),
+  host: (fallback: string) =>
+    z
+      .string()
+      .refine(
+        (value) =>
+          isIP(value) !== 0 ||
+          /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(value),
+        {
+          message: 'must be an IP address or a host name',
+        },
+      )
+      .default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   boolean: (fallback: boolean) => booleanString.default(fallback ? 'true' : 'false'),
   httpUrl: (fallback: string) => url(['http:', 'https:']).default(fallback),
@@ -24,6 +37,8 @@ export const env = {
 
 /** Variables every service reads, beside its own. */
 export const commonEnvSchema = z.object({
+  // Loopback unless told: outside compose a service (and its fault admin route) is not on the network.
+  HOST: env.host('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEPENDENCY_TIMEOUT_MS: env.positiveInt(2000),
   SHUTDOWN_TIMEOUT_MS: env.positiveInt(10_000),

@@ -55,8 +55,9 @@ export async function bootstrapService(
   documentApi(app, service);
 
   const port = config.getOrThrow<number>('PORT');
-  await app.listen({ port, host: '0.0.0.0' });
-  logger.log(`${service.name} ${service.version} listening on port ${port}`, 'Bootstrap');
+  const host = config.getOrThrow<string>('HOST');
+  await app.listen({ port, host });
+  logger.log(`${service.name} ${service.version} listening on ${host}:${port}`, 'Bootstrap');
   stopOnSignals(app, logger, config.getOrThrow<number>('SHUTDOWN_TIMEOUT_MS'));
   return app;
 }

@@ -1,0 +1,100 @@
+// Where a service listens, seen from another host: the service runs in a network namespace of this test's own
+// (`ip netns`, a veth pair), so the other side has an address to try that is not the service's loopback.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/poll';
+import { freePort } from '../support/services';
+
+const run = promisify(execFile);
+const id = process.pid % 100_000;
+const ns = `ticketing-${id}`;
+const [outside, inside] = [`tkt${id}o`, `tkt${id}i`];
+const subnet = `10.231.${id % 250}`;
+const hostAddress = `${subnet}.2`; // the service's host, in the namespace
+
+/** Whether something accepts a TCP connection at host:port, from this (the root) namespace. */
+const accepts = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port, timeout: 5000 });
+    const settle = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+    socket.once('timeout', () => settle(false));
+  });
+
+/** GET http://127.0.0.1:port/health/live from inside the namespace: the service's own loopback. */
+const answersOnItsLoopback = (port: number) =>
+  run('ip', [
+    'netns',
+    'exec',
+    ns,
+    process.execPath,
+    '-e',
+    `fetch('http://127.0.0.1:${port}/health/live').then(r => process.exit(r.status === 200 ? 0 : 1), () => process.exit(2))`,
+  ]).then(
+    () => true,
+    () => false,
+  );
+
+describe('the address a service listens on', () => {
+  const started: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    for (const args of [
+      ['netns', 'add', ns],
+      ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside],
+      ['link', 'set', inside, 'netns', ns],
+      ['addr', 'add', `${subnet}.1/30`, 'dev', outside],
+      ['link', 'set', outside, 'up'],
+      ['-n', ns, 'addr', 'add', `${hostAddress}/30`, 'dev', inside],
+      ['-n', ns, 'link', 'set', inside, 'up'],
+      ['-n', ns, 'link', 'set', 'lo', 'up'],
+    ])
+      await run('ip', args);
+  });
+
+  afterAll(async () => {
+    for (const child of started) child.kill('SIGKILL');
+    await run('ip', ['link', 'del', outside]).catch(() => undefined);
+    await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+  });
+
+  /** queue-service on its host, with the given environment (Redis is not there: it listens all the same). */
+  const startOnHost = async (env: Record<string, string>) => {
+    const port = await freePort();
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, 'dist/apps/queue-service/main.js'], {
+      env: {
+        PATH: process.env.PATH,
+        OTEL_SDK_DISABLED: 'true',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        ...env,
+      },
+      stdio: 'ignore',
+    });
+    started.push(child);
+    await eventually(
+      () => answersOnItsLoopback(port),
+      'queue-service answering on its loopback',
+      60_000,
+      200,
+    );
+    return port;
+  };
+
+  it('is 127.0.0.1 by default: answering on the host itself, not from another host', async () => {
+    const port = await startOnHost({});
+    expect(await answersOnItsLoopback(port)).toBe(true);
+    expect(await accepts(hostAddress, port)).toBe(false);
+  });
+
+  it('is every interface with HOST=0.0.0.0, as compose sets it in the containers', async () => {
+    const port = await startOnHost({ HOST: '0.0.0.0' });
+    expect(await accepts(hostAddress, port)).toBe(true);
+  });
+});
