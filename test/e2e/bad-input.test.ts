@@ -82,7 +82,7 @@ describe('bad input on every route: a 4xx naming the field, nothing stored', () 
     event: await queryRows(databaseUrl, 'SELECT sold FROM ticket_service.event'),
     // admitted-in:<second> counts the admission rate and expires by itself: not stored data.
     redis: (await redis.keys('*')).filter((key) => !key.startsWith('queue:admitted-in:')).sort(),
-    waiting: await redis.zrange('queue:waiting', 0, -1),
+    waiting: await redis.zrange('queue:waiting', 0, '-1'),
   });
 
   beforeAll(async () => {

@@ -2,21 +2,18 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freshRedis, queryRows } from '../support/databases';
+import { runAsync } from '../support/binaries';
 import { get } from '../support/http';
 import { freePort, startStack, Stack } from '../support/services';
 
 const run = promisify(execFile);
 
-async function traffic(args: string[], env: Record<string, string>) {
+async function traffic(args: string[], env: Record<string, string>, node = process.execPath) {
   try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/traffic/main.ts', ...args],
-      {
-        env: { PATH: process.env.PATH, ...env },
-        timeout: 60_000,
-      },
-    );
+    const { stdout, stderr } = await run(node, ['--import', 'tsx', 'scripts/traffic/main.ts', ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -68,6 +65,17 @@ describe('npm run traffic', () => {
     expect(result.stdout).toMatch(/\d+×503/);
     expect(result.stdout).toContain('Errors: a fifth of queue-service');
     expect((await get(`${stack.queue.url}/admin/faults`)).body).toEqual({ errorRate: 0, delayMs: 0 });
+  });
+
+  // The services need Node 24; the tools, run on the user's machine, keep to what a user is likely to have.
+  it.each(['20', '22'])('runs on Node %s too', async (line) => {
+    const node = (await runAsync('bash', ['scripts/dev/node.sh', line])).trim();
+    expect((await run(node, ['--version'])).stdout).toMatch(new RegExp(`^v${line}\\.`));
+    const result = await traffic(['2', '--interval', '0'], urls, node);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Tickets issued: 2');
+    const verify = await run(node, ['--import', 'tsx', 'scripts/verify/main.ts', '--help']);
+    expect(verify.stdout).toContain('Usage: npm run verify');
   });
 
   it('names the URL of a service it cannot reach, in one line, and exits non-zero', async () => {

@@ -200,6 +200,17 @@ describe('compose/Dockerfile', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:\d+\.\d+\.\d+-bookworm-slim$/m);
   });
 
+  it('runs the Node the tests run on, which package.json engines allows', () => {
+    const pinned = readFileSync('.node-version', 'utf8').trim();
+    expect(dockerfile).toContain(`ARG NODE_IMAGE=node:${pinned}-bookworm-slim`);
+    expect(process.version).toBe(`v${pinned}`);
+    const engines = JSON.parse(readFileSync('package.json', 'utf8')).engines.node as string;
+    const [, major, minor] = /^>=(\d+)\.(\d+)$/.exec(engines)!;
+    const [pinnedMajor, pinnedMinor] = pinned.split('.').map(Number);
+    expect(pinnedMajor).toBe(Number(major));
+    expect(pinnedMinor).toBeGreaterThanOrEqual(Number(minor));
+  });
+
   it('sends the build context only what it copies, and every copied path exists', () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
     for (const path of copied) {

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import type { ZodTypeAny } from 'zod';
+import type { ZodType } from 'zod';
 import { validateEnvOrExit } from './config/env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { RequestValidationPipe } from './http/request-validation.pipe';
@@ -13,7 +13,7 @@ import { MetricsModule } from './metrics/metrics.module';
 @Global()
 @Module({})
 export class ServiceCoreModule {
-  static forRoot(envSchema: ZodTypeAny): DynamicModule {
+  static forRoot(envSchema: ZodType<Record<string, unknown>>): DynamicModule {
     return {
       module: ServiceCoreModule,
       imports: [

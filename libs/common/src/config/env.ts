@@ -28,7 +28,7 @@ export const env = {
       )
       .default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
-  boolean: (fallback: boolean) => booleanString.default(fallback ? 'true' : 'false'),
+  boolean: (fallback: boolean) => booleanString.default(fallback),
   httpUrl: (fallback: string) => url(['http:', 'https:']).default(fallback),
   postgresUrl: () =>
     url(['postgres:', 'postgresql:']).default('postgres://postgres:postgres@127.0.0.1:5432/ticketing'),
@@ -56,7 +56,10 @@ export class InvalidEnvironmentError extends Error {
 }
 
 /** Parses the environment against a schema and lists every bad variable by name. */
-export function parseEnv<T extends z.ZodTypeAny>(schema: T, source: NodeJS.ProcessEnv): z.infer<T> {
+export function parseEnv<T extends z.ZodType<Record<string, unknown>>>(
+  schema: T,
+  source: NodeJS.ProcessEnv,
+): z.infer<T> {
   const emptyAsUnset = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
   const result = schema.safeParse(emptyAsUnset);
   if (result.success) return result.data;
@@ -70,7 +73,7 @@ export function parseEnv<T extends z.ZodTypeAny>(schema: T, source: NodeJS.Proce
 }
 
 /** The `validate` hook of ConfigModule: a bad environment stops the start with one message, no stack. */
-export function validateEnvOrExit<T extends z.ZodTypeAny>(schema: T) {
+export function validateEnvOrExit<T extends z.ZodType<Record<string, unknown>>>(schema: T) {
   return (source: Record<string, unknown>): z.infer<T> => {
     try {
       return parseEnv(schema, source as NodeJS.ProcessEnv);

@@ -5,7 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { SpanExporter } from '@opentelemetry/sdk-trace';
 import { instrumentations } from './instrumentations';
 import { OutageReportingExporter, reportTelemetry } from './export-health';
 
@@ -48,9 +48,8 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
       'deployment.environment.name': 'sandbox',
       app: name,
     }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OutageReportingExporter('spans', new OTLPTraceExporter()) as SpanExporter),
-    ],
+    // traceExporter (not spanProcessors): the SDK wraps it in a BatchSpanProcessor that reads OTEL_BSP_*.
+    traceExporter: new OutageReportingExporter('spans', new OTLPTraceExporter()) as SpanExporter,
     logRecordProcessors: [
       new BatchLogRecordProcessor({
         exporter: new OutageReportingExporter('logs', new OTLPLogExporter()) as LogRecordExporter,
