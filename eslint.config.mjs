@@ -1,4 +1,4 @@
-// Read by `npm run lint` (ESLint 9 flat config): typescript-eslint's recommended rules over the whole repo.
+// Read by `npm run lint` (ESLint 10 flat config): typescript-eslint's recommended rules over the whole repo.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -17,7 +17,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', 'scripts/**/*.js'],
+    files: ['**/*.mjs', '**/*.cjs', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  // CommonJS preloads (`node --require`) require, as CommonJS does.
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -292,3 +292,91 @@ describe('the standard OTEL_* variables', () => {
     await receiver.stop();
   });
 });
+
+describe('the standard OTEL_* variables that choose and batch the exporters', () => {
+  const receiver = new OtlpReceiver();
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    await receiver.start();
+    databaseUrl = await createDatabase(inject('runId'), 'exportvars');
+  });
+
+  afterAll(() => receiver.stop());
+
+  /** user-service with telemetry to the receiver and `env` on top; registers one user, stops (flushing). */
+  const oneRequest = async (env: Record<string, string>) => {
+    receiver.spans.length = 0;
+    receiver.logs.length = 0;
+    receiver.contentTypes.clear();
+    Object.assign(receiver.requests, { traces: 0, logs: 0 });
+    const users = await RunningService.start('user-service', {
+      DATABASE_URL: databaseUrl,
+      ...telemetryOn(receiver),
+      ...env,
+    });
+    const response = await post(`${users.url}/users`, {});
+    expect(response.status).toBe(201);
+    expect(await users.stop()).toBe(0);
+    const requestLog = (l: { body: unknown }) => String(l.body).startsWith('POST /users 201');
+    return {
+      response,
+      users,
+      requestLogs: receiver.logs.filter(requestLog),
+      serverSpans: receiver.spans.filter(isServer('/users')),
+    };
+  };
+
+  it('OTEL_LOGS_EXPORTER=none: spans still go, log records do not, and stdout keeps its trace ids', async () => {
+    const { serverSpans, users } = await oneRequest({ OTEL_LOGS_EXPORTER: 'none' });
+    expect(serverSpans).toHaveLength(1);
+    expect(receiver.logs).toEqual([]);
+    expect(receiver.requests.logs).toBe(0);
+    expect(users.records.some((r) => r.trace_id === serverSpans[0].traceId)).toBe(true);
+  });
+
+  it('OTEL_TRACES_EXPORTER=none: log records still go, spans do not', async () => {
+    const { response, requestLogs } = await oneRequest({ OTEL_TRACES_EXPORTER: 'none' });
+    expect(requestLogs).toHaveLength(1);
+    expect(receiver.spans).toEqual([]);
+    expect(response.headers.get('traceresponse')).toBeNull();
+  });
+
+  it('OTEL_EXPORTER_OTLP_PROTOCOL=http/json, and a per-signal protocol beside it', async () => {
+    const json = await oneRequest({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    expect(json.serverSpans).toHaveLength(1);
+    expect(json.requestLogs[0].traceId).toBe(json.serverSpans[0].traceId);
+    expect([...receiver.contentTypes]).toEqual(['application/json']);
+    await oneRequest({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
+    expect([...receiver.contentTypes].sort()).toEqual(['application/json', 'application/x-protobuf']);
+  });
+
+  it('OTEL_BLRP_* batch the log records (one record per export here), as OTEL_BSP_* batch the spans', async () => {
+    await oneRequest({ OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1' });
+    expect(receiver.logs.length).toBeGreaterThan(1);
+    expect(receiver.requests.logs).toBe(receiver.logs.length);
+    expect(receiver.requests.traces).toBe(receiver.spans.length);
+  });
+
+  it('refuses values the SDK does not know at start, naming each variable', async () => {
+    const users = await RunningService.start(
+      'user-service',
+      {
+        DATABASE_URL: databaseUrl,
+        ...telemetryOn(receiver),
+        OTEL_TRACES_EXPORTER: 'zipkin',
+        OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'thrift',
+        OTEL_BLRP_SCHEDULE_DELAY: 'soon',
+      },
+      { ready: false },
+    );
+    expect(await users.waitForExit()).toBe(1);
+    const output = users.lines.join('\n');
+    expect(output).toContain('Invalid configuration');
+    expect(output).toMatch(
+      /OTEL_TRACES_EXPORTER: must be a comma-separated list of otlp, console, none \(got "zipkin"\)/,
+    );
+    expect(output).toMatch(/OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: must be http\/protobuf, http\/json or grpc/);
+    expect(output).toMatch(/OTEL_BLRP_SCHEDULE_DELAY: .*"soon"/);
+  });
+});

@@ -17,7 +17,7 @@ import { variableExpression } from '../support/grammars';
 import { OtlpReceiver } from '../support/otlp-receiver';
 import { eventually } from '../support/poll';
 import { TestPrometheus } from '../support/prometheus';
-import { composeTelemetryEnv, startStack, Stack } from '../support/services';
+import { composeTelemetryEnv, RunningService, startStack, Stack } from '../support/services';
 import {
   ServiceGraphGenerator,
   serviceGraphEdges,
@@ -250,6 +250,29 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
         expect(result.length, expr).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('takes OTLP over gRPC too (OTEL_EXPORTER_OTLP_PROTOCOL=grpc), on to Tempo and Loki', async () => {
+    const users = await RunningService.start('user-service', {
+      ...composeTelemetryEnv(),
+      DATABASE_URL: await createDatabase(inject('runId'), 'grpc'),
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpGrpc,
+      OTEL_SERVICE_NAME: 'user-service-grpc',
+    });
+    const response = await fetch(`${users.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(201);
+    const traceId = String(response.headers.get('traceresponse')).split('-')[1];
+    await users.stop();
+    await tempo.waitFor(
+      () => tempo.trace(traceId).some((s) => s.service === 'user-service-grpc'),
+      'the gRPC-exported trace',
+    );
+    await loki.waitFor(() => loki.logs.some((l) => l.traceId === traceId), 'the gRPC-exported log record');
   });
 
   it("exposes the collector's own metrics: spans and log records accepted and sent", async () => {

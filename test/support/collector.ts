@@ -11,6 +11,7 @@ export const collectorConfig = 'otel-collector/config.yaml';
 export class TestCollector {
   readonly output: string[] = [];
   readonly otlpHttp = 'http://127.0.0.1:4318';
+  readonly otlpGrpc = 'http://127.0.0.1:4317';
   readonly ownMetrics = 'http://127.0.0.1:8888/metrics';
   readonly spanMetrics = 'http://127.0.0.1:8889/metrics';
   private process?: ChildProcess;

@@ -41,7 +41,14 @@ const root = protobuf.loadSync(join(__dirname, 'otlp.proto'));
 const TraceRequest = root.lookupType('otlp.ExportTraceServiceRequest');
 const LogsRequest = root.lookupType('otlp.ExportLogsServiceRequest');
 
-const hex = (bytes?: Uint8Array) => (bytes ? Buffer.from(bytes).toString('hex') : '');
+// Protobuf carries ids as bytes; OTLP/JSON as hex strings already (the OTLP spec's JSON mapping).
+const hex = (bytes?: Uint8Array | string) =>
+  typeof bytes === 'string' ? bytes : bytes ? Buffer.from(bytes).toString('hex') : '';
+
+const decode = (type: protobuf.Type, body: Buffer) =>
+  type.toObject(type.decode(body), { longs: String, defaults: false });
+// The JSON mapping spells enums as numbers and 64-bit integers as strings, as toObject above gives them.
+const fromJson = (body: Buffer): unknown => JSON.parse(body.toString('utf8'));
 
 function value(any: any): unknown {
   if (!any) return undefined;
@@ -67,6 +74,8 @@ export class OtlpReceiver {
   readonly logs: ReceivedLog[] = [];
   contentTypes = new Set<string>();
   metricExports = 0;
+  /** Export requests received, per signal. */
+  readonly requests = { traces: 0, logs: 0 };
   private server?: Server;
   url = '';
 
@@ -75,9 +84,14 @@ export class OtlpReceiver {
       const body = await readBody(request);
       this.contentTypes.add(String(request.headers['content-type']));
       // Any prefix: the collector sends Loki's logs to <loki>/otlp/v1/logs.
-      if (request.url?.endsWith('/v1/traces')) this.acceptSpans(body);
-      else if (request.url?.endsWith('/v1/logs')) this.acceptLogs(body);
-      else if (request.url?.endsWith('/v1/metrics')) this.metricExports++;
+      const json = String(request.headers['content-type']).startsWith('application/json');
+      if (request.url?.endsWith('/v1/traces')) {
+        this.requests.traces++;
+        this.acceptSpans(json ? fromJson(body) : decode(TraceRequest, body));
+      } else if (request.url?.endsWith('/v1/logs')) {
+        this.requests.logs++;
+        this.acceptLogs(json ? fromJson(body) : decode(LogsRequest, body));
+      } else if (request.url?.endsWith('/v1/metrics')) this.metricExports++;
       else return response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     }).listen(0, '127.0.0.1');
@@ -99,11 +113,7 @@ export class OtlpReceiver {
     return eventually(find, `${what} arrived`, timeoutMs);
   }
 
-  private acceptSpans(body: Buffer): void {
-    const request = TraceRequest.toObject(TraceRequest.decode(body), {
-      longs: String,
-      defaults: false,
-    }) as any;
+  private acceptSpans(request: any): void {
     for (const rs of request.resourceSpans ?? []) {
       const resource = attributes(rs.resource?.attributes);
       for (const ss of rs.scopeSpans ?? []) {
@@ -128,8 +138,7 @@ export class OtlpReceiver {
     }
   }
 
-  private acceptLogs(body: Buffer): void {
-    const request = LogsRequest.toObject(LogsRequest.decode(body), { longs: String, defaults: false }) as any;
+  private acceptLogs(request: any): void {
     for (const rl of request.resourceLogs ?? []) {
       const resource = attributes(rl.resource?.attributes);
       for (const sl of rl.scopeLogs ?? []) {

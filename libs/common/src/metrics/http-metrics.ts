@@ -1,4 +1,4 @@
-import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { context, isSpanContextValid, trace, TraceFlags } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, OpenMetricsContentType, register, Registry } from 'prom-client';
@@ -28,8 +28,9 @@ export function measureRequests(fastify: FastifyInstance): void {
     if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
   });
   fastify.addHook('onSend', async (_request, reply) => {
+    // No span, or the no-op one of OTEL_TRACES_EXPORTER=none (all-zero ids): no trace to point at.
     const context = trace.getActiveSpan()?.spanContext();
-    if (context)
+    if (context && isSpanContextValid(context))
       void reply.header(
         'traceresponse',
         `00-${context.traceId}-${context.spanId}-0${context.traceFlags & 1}`,

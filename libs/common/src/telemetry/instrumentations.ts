@@ -21,7 +21,7 @@ const redisStatement = (command: string, args: unknown[]): string =>
  * is handed to the HTTP server span by nameServerSpans(); @fastify/otel (which replaced the fastify
  * instrumentation) would add only a second span per request once its hook and handler spans are off.
  */
-export function instrumentations(): Instrumentation[] {
+export function instrumentations({ sendLogs }: { sendLogs: boolean }): Instrumentation[] {
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => untracedPath.test(request.url ?? ''),
@@ -30,6 +30,7 @@ export function instrumentations(): Instrumentation[] {
     new NestInstrumentation(),
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
     new PgInstrumentation({ requireParentSpan: true }),
-    new PinoInstrumentation(),
+    // trace_id / span_id on every record; the records themselves go to the log exporter when there is one.
+    new PinoInstrumentation({ disableLogSending: !sendLogs }),
   ];
 }

@@ -1,13 +1,25 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LogRecordExporter } from '@opentelemetry/sdk-logs';
+import {
+  BatchLogRecordProcessor,
+  ConsoleLogRecordExporter,
+  LogRecordExporter,
+  LogRecordProcessor,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { SpanExporter } from '@opentelemetry/sdk-trace';
-import { instrumentations } from './instrumentations';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  SpanExporter,
+  SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import { OutageReportingExporter, reportTelemetry } from './export-health';
+import { otlpLogExporter, otlpTraceExporter } from './exporters';
+import { instrumentations } from './instrumentations';
+import { SignalSettings, telemetrySettings } from './telemetry-env';
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -18,13 +30,35 @@ let sdk: NodeSDK | undefined;
 
 export const telemetryEnabled = (): boolean => process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true';
 
+const spanProcessors = ({ exporters, protocol, batch }: SignalSettings): SpanProcessor[] =>
+  exporters.map((name) =>
+    name === 'console'
+      ? new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })
+      : new BatchSpanProcessor({
+          exporter: new OutageReportingExporter('spans', otlpTraceExporter(protocol)) as SpanExporter,
+          ...batch,
+        }),
+  );
+
+const logRecordProcessors = ({ exporters, protocol, batch }: SignalSettings): LogRecordProcessor[] =>
+  exporters.map((name) =>
+    name === 'console'
+      ? new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })
+      : new BatchLogRecordProcessor({
+          exporter: new OutageReportingExporter('logs', otlpLogExporter(protocol)) as LogRecordExporter,
+          ...batch,
+        }),
+  );
+
 /**
  * Starts tracing and log export before anything instrumented is loaded. Every default here yields to the
  * standard OTEL_* variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT,
- * OTEL_BSP_* / OTEL_BLRP_* for batching, OTEL_SDK_DISABLED=true to turn it all off.
+ * OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER (otlp, console, none), OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_BSP_* /
+ * OTEL_BLRP_* for batching (telemetry-env.ts), OTEL_SDK_DISABLED=true to turn it all off.
  */
 export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions): void {
   if (!telemetryEnabled() || sdk) return;
+  const { traces, logs } = telemetrySettings(process.env);
   const name = process.env.OTEL_SERVICE_NAME?.trim() || serviceName;
   diag.setLogger(
     { ...console, verbose: () => undefined, debug: () => undefined, info: () => undefined },
@@ -48,17 +82,13 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
       'deployment.environment.name': 'sandbox',
       app: name,
     }),
-    // traceExporter (not spanProcessors): the SDK wraps it in a BatchSpanProcessor that reads OTEL_BSP_*.
-    traceExporter: new OutageReportingExporter('spans', new OTLPTraceExporter()) as SpanExporter,
-    logRecordProcessors: [
-      new BatchLogRecordProcessor({
-        exporter: new OutageReportingExporter('logs', new OTLPLogExporter()) as LogRecordExporter,
-      }),
-    ],
+    // None of either (OTEL_*_EXPORTER=none) is no provider at all: the instrumentations then make no-op spans.
+    spanProcessors: spanProcessors(traces),
+    ...(logs.exporters.length ? { logRecordProcessors: logRecordProcessors(logs) } : {}),
     // Metrics are scraped from /metrics (prom-client). Left to itself the SDK would also push OTLP metrics
     // and have the HTTP instrumentations record a histogram per request; OTEL_METRICS_EXPORTER asks for them.
     ...(process.env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
-    instrumentations: instrumentations(),
+    instrumentations: instrumentations({ sendLogs: logs.exporters.length > 0 }),
   });
   sdk.start();
 }

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { validateEnvOrExit } from '../config/env';
+
+const exporterNames = ['otlp', 'console', 'none'] as const;
+export type ExporterName = (typeof exporterNames)[number];
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+// OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER: a comma-separated list, "none" alone meaning nothing is exported.
+const exporters = z
+  .string()
+  .default('otlp')
+  .refine((list) => list.split(',').every((name) => exporterNames.includes(name.trim() as ExporterName)), {
+    error: `must be a comma-separated list of ${exporterNames.join(', ')}`,
+  })
+  .transform((list) => {
+    const names = [...new Set(list.split(',').map((name) => name.trim() as ExporterName))];
+    return names.includes('none') ? [] : names.filter((name) => name !== 'none');
+  });
+const protocol = z.enum(['http/protobuf', 'http/json', 'grpc'], {
+  error: 'must be http/protobuf, http/json or grpc',
+});
+const count = z.coerce.number().int().nonnegative().optional();
+
+/**
+ * The standard OTEL_* variables that choose and batch the exporters, as the OpenTelemetry SDK documents them;
+ * the SDK reads the others itself (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT,
+ * _HEADERS, _TIMEOUT, OTEL_PROPAGATORS, OTEL_TRACES_SAMPLER, ...).
+ */
+const telemetryEnvSchema = z.object({
+  OTEL_TRACES_EXPORTER: exporters,
+  OTEL_LOGS_EXPORTER: exporters,
+  OTEL_EXPORTER_OTLP_PROTOCOL: protocol.default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol.optional(),
+  OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: protocol.optional(),
+  OTEL_BSP_SCHEDULE_DELAY: count,
+  OTEL_BSP_MAX_QUEUE_SIZE: count,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: count,
+  OTEL_BSP_EXPORT_TIMEOUT: count,
+  OTEL_BLRP_SCHEDULE_DELAY: count,
+  OTEL_BLRP_MAX_QUEUE_SIZE: count,
+  OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: count,
+  OTEL_BLRP_EXPORT_TIMEOUT: count,
+});
+
+export interface BatchSettings {
+  scheduledDelayMillis?: number;
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+  exportTimeoutMillis?: number;
+}
+
+export interface SignalSettings {
+  exporters: ExporterName[];
+  protocol: OtlpProtocol;
+  batch: BatchSettings;
+}
+
+const batch = (env: z.infer<typeof telemetryEnvSchema>, prefix: 'OTEL_BSP' | 'OTEL_BLRP'): BatchSettings => {
+  const settings = {
+    scheduledDelayMillis: env[`${prefix}_SCHEDULE_DELAY`],
+    maxQueueSize: env[`${prefix}_MAX_QUEUE_SIZE`],
+    maxExportBatchSize: env[`${prefix}_MAX_EXPORT_BATCH_SIZE`],
+    exportTimeoutMillis: env[`${prefix}_EXPORT_TIMEOUT`],
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+};
+
+/** What to export and how, per signal; a bad value stops the start naming the variable, as all config does. */
+export function telemetrySettings(source: NodeJS.ProcessEnv): {
+  traces: SignalSettings;
+  logs: SignalSettings;
+} {
+  const env = validateEnvOrExit(telemetryEnvSchema)(source);
+  return {
+    traces: {
+      exporters: env.OTEL_TRACES_EXPORTER,
+      protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
+      batch: batch(env, 'OTEL_BSP'),
+    },
+    logs: {
+      exporters: env.OTEL_LOGS_EXPORTER,
+      protocol: env.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
+      batch: batch(env, 'OTEL_BLRP'),
+    },
+  };
+}
