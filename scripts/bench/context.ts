@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { RunningService } from '../../test/support/services';
@@ -8,6 +11,8 @@ export interface BenchContext {
   databaseUrl: string;
   redisUrl: string;
   quick: boolean;
+  /** A directory of this run's own (removed at the end), for profiles and the like. */
+  tmpDir: string;
 }
 
 export interface PartResult {
@@ -29,7 +34,12 @@ export async function benchContext(quick: boolean): Promise<BenchContext> {
   await client.query('CREATE DATABASE ticketing_bench');
   await client.end();
   const databaseUrl = Object.assign(new URL(admin), { pathname: '/ticketing_bench' }).toString();
-  return { databaseUrl, redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14', quick };
+  return {
+    databaseUrl,
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14',
+    quick,
+    tmpDir: mkdtempSync(join(tmpdir(), 'ticketing-bench-')),
+  };
 }
 
 export async function flushRedis(url: string): Promise<void> {

@@ -1,11 +1,12 @@
 // `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
 import { frameworkCost } from './framework-cost';
 import { freshness } from './freshness';
+import { memory } from './memory';
 import { seatRace } from './seat-race';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
@@ -19,6 +20,7 @@ const parts = {
   seats: seatRace,
   faults: faultsSurvived,
   freshness,
+  memory,
 };
 
 function render(rows: string[][]): string {
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   for (const r of results)
     md.push(`## ${r.part}`, '', render(r.table), '', ...(r.notes ?? []).map((n) => `${n}\n`));
   writeFileSync('bench/results.md', md.join('\n'));
+  rmSync(ctx.tmpDir, { recursive: true, force: true });
   console.log('\nWritten: bench/results.json, bench/results.md');
   process.exit(0);
 }

@@ -358,6 +358,15 @@ describe('the standard OTEL_* variables that choose and batch the exporters', ()
     expect(receiver.requests.traces).toBe(receiver.spans.length);
   });
 
+  it('OTEL_NODE_DISABLED_INSTRUMENTATIONS / _ENABLED_ leave instrumentations out by their usual short names', async () => {
+    const disabled = await oneRequest({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'nestjs-core,pg' });
+    expect(disabled.serverSpans).toHaveLength(1);
+    const trace = receiver.spans.filter((s) => s.traceId === disabled.serverSpans[0].traceId);
+    expect(trace.map((s) => s.name)).toEqual(['POST /users']);
+    const enabled = await oneRequest({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg' });
+    expect(enabled.serverSpans).toEqual([]);
+  });
+
   it('refuses values the SDK does not know at start, naming each variable', async () => {
     const users = await RunningService.start(
       'user-service',
@@ -367,6 +376,7 @@ describe('the standard OTEL_* variables that choose and batch the exporters', ()
         OTEL_TRACES_EXPORTER: 'zipkin',
         OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'thrift',
         OTEL_BLRP_SCHEDULE_DELAY: 'soon',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,express',
       },
       { ready: false },
     );
@@ -378,5 +388,8 @@ describe('the standard OTEL_* variables that choose and batch the exporters', ()
     );
     expect(output).toMatch(/OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: must be http\/protobuf, http\/json or grpc/);
     expect(output).toMatch(/OTEL_BLRP_SCHEDULE_DELAY: .*"soon"/);
+    expect(output).toMatch(
+      /OTEL_NODE_DISABLED_INSTRUMENTATIONS: must be a comma-separated list of http, undici/,
+    );
   });
 });

@@ -14,6 +14,9 @@ export function composeTelemetryEnv(): Record<string, string> {
   return { OTEL_SDK_DISABLED: 'false', ...Object.fromEntries(otel) };
 }
 
+/** How a service's process is started (a plain spawn, unless e.g. a benchmark puts it in a cgroup). */
+export type Launcher = (command: string, args: string[], env: NodeJS.ProcessEnv) => ChildProcess;
+
 export type AppName = 'queue-service' | 'user-service' | 'ticket-service';
 
 export async function freePort(): Promise<number> {
@@ -48,11 +51,21 @@ export class RunningService {
     });
   }
 
-  static async start(name: AppName, env: Record<string, string>, options: { ready?: boolean } = {}) {
+  static async start(
+    name: AppName,
+    env: Record<string, string>,
+    options: { ready?: boolean; launch?: Launcher } = {},
+  ) {
     const port = env.PORT ?? String(await freePort());
-    const child = spawn(process.execPath, [`dist/apps/${name}/main.js`], {
-      env: { PATH: process.env.PATH, LOG_LEVEL: 'debug', OTEL_SDK_DISABLED: 'true', ...env, PORT: port },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const launch: Launcher =
+      options.launch ??
+      ((command, args, env) => spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = launch(process.execPath, [`dist/apps/${name}/main.js`], {
+      PATH: process.env.PATH,
+      LOG_LEVEL: 'debug',
+      OTEL_SDK_DISABLED: 'true',
+      ...env,
+      PORT: port,
     });
     const service = new RunningService(name, `http://127.0.0.1:${port}`, child);
     if (options.ready !== false) await service.waitUntilReady();

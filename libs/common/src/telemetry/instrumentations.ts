@@ -16,21 +16,36 @@ const redisStatement = (command: string, args: unknown[]): string =>
     ? command.toUpperCase()
     : `${command.toUpperCase()} ${String(args[0] ?? '')}`.trim();
 
-/**
- * Only what the flow touches: HTTP in and out, Nest handlers, Redis, Postgres, pino. Fastify's route template
- * is handed to the HTTP server span by nameServerSpans(); @fastify/otel (which replaced the fastify
- * instrumentation) would add only a second span per request once its hook and handler spans are off.
- */
-export function instrumentations({ sendLogs }: { sendLogs: boolean }): Instrumentation[] {
-  return [
+/** Each instrumentation by the short name @opentelemetry/auto-instrumentations-node gives it. */
+const all = {
+  http: () =>
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => untracedPath.test(request.url ?? ''),
     }),
-    new UndiciInstrumentation(),
-    new NestInstrumentation(),
+  undici: () => new UndiciInstrumentation(),
+  'nestjs-core': () => new NestInstrumentation(),
+  ioredis: () =>
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
-    new PgInstrumentation({ requireParentSpan: true }),
-    // trace_id / span_id on every record; the records themselves go to the log exporter when there is one.
-    new PinoInstrumentation({ disableLogSending: !sendLogs }),
-  ];
+  pg: () => new PgInstrumentation({ requireParentSpan: true }),
+  // trace_id / span_id on every record; the records themselves go to the log exporter when there is one.
+  pino: (sendLogs: boolean) => new PinoInstrumentation({ disableLogSending: !sendLogs }),
+};
+export type InstrumentationName = keyof typeof all;
+export const instrumentationNames = Object.keys(all) as InstrumentationName[];
+
+/**
+ * Only what the flow touches: HTTP in and out, Nest handlers, Redis, Postgres, pino, less those that
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS leave out. The Fastify route template
+ * reaches the HTTP server span through measureRequests() (metrics/http-metrics.ts); @fastify/otel (which
+ * replaced the fastify instrumentation) would add only a second span per request once its hook and handler
+ * spans are off.
+ */
+export function instrumentations({
+  sendLogs,
+  enabled,
+}: {
+  sendLogs: boolean;
+  enabled: InstrumentationName[];
+}): Instrumentation[] {
+  return enabled.map((name) => all[name](sendLogs));
 }

@@ -54,11 +54,13 @@ const logRecordProcessors = ({ exporters, protocol, batch }: SignalSettings): Lo
  * Starts tracing and log export before anything instrumented is loaded. Every default here yields to the
  * standard OTEL_* variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT,
  * OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER (otlp, console, none), OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_BSP_* /
- * OTEL_BLRP_* for batching (telemetry-env.ts), OTEL_SDK_DISABLED=true to turn it all off.
+ * OTEL_BLRP_* for batching, OTEL_NODE_[ENABLED|DISABLED]_INSTRUMENTATIONS (telemetry-env.ts),
+ * OTEL_SDK_DISABLED=true to turn it all off.
  */
 export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions): void {
   if (!telemetryEnabled() || sdk) return;
-  const { traces, logs } = telemetrySettings(process.env);
+  const settings = telemetrySettings(process.env);
+  const { traces, logs } = settings;
   const name = process.env.OTEL_SERVICE_NAME?.trim() || serviceName;
   diag.setLogger(
     { ...console, verbose: () => undefined, debug: () => undefined, info: () => undefined },
@@ -88,7 +90,10 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
     // Metrics are scraped from /metrics (prom-client). Left to itself the SDK would also push OTLP metrics
     // and have the HTTP instrumentations record a histogram per request; OTEL_METRICS_EXPORTER asks for them.
     ...(process.env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
-    instrumentations: instrumentations({ sendLogs: logs.exporters.length > 0 }),
+    instrumentations: instrumentations({
+      sendLogs: logs.exporters.length > 0,
+      enabled: settings.instrumentations,
+    }),
   });
   sdk.start();
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validateEnvOrExit } from '../config/env';
+import { InstrumentationName, instrumentationNames } from './instrumentations';
 
 const exporterNames = ['otlp', 'console', 'none'] as const;
 export type ExporterName = (typeof exporterNames)[number];
@@ -20,6 +21,17 @@ const protocol = z.enum(['http/protobuf', 'http/json', 'grpc'], {
   error: 'must be http/protobuf, http/json or grpc',
 });
 const count = z.coerce.number().int().nonnegative().optional();
+// As @opentelemetry/auto-instrumentations-node reads them: comma-separated short names.
+const instrumentationList = z
+  .string()
+  .optional()
+  .refine(
+    (list) =>
+      list === undefined ||
+      list.split(',').every((name) => instrumentationNames.includes(name.trim() as InstrumentationName)),
+    { error: `must be a comma-separated list of ${instrumentationNames.join(', ')}` },
+  )
+  .transform((list) => list?.split(',').map((name) => name.trim() as InstrumentationName));
 
 /**
  * The standard OTEL_* variables that choose and batch the exporters, as the OpenTelemetry SDK documents them;
@@ -40,6 +52,8 @@ const telemetryEnvSchema = z.object({
   OTEL_BLRP_MAX_QUEUE_SIZE: count,
   OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: count,
   OTEL_BLRP_EXPORT_TIMEOUT: count,
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentationList,
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: instrumentationList,
 });
 
 export interface BatchSettings {
@@ -69,9 +83,12 @@ const batch = (env: z.infer<typeof telemetryEnvSchema>, prefix: 'OTEL_BSP' | 'OT
 export function telemetrySettings(source: NodeJS.ProcessEnv): {
   traces: SignalSettings;
   logs: SignalSettings;
+  instrumentations: InstrumentationName[];
 } {
   const env = validateEnvOrExit(telemetryEnvSchema)(source);
+  const enabled = env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? instrumentationNames;
   return {
+    instrumentations: enabled.filter((name) => !env.OTEL_NODE_DISABLED_INSTRUMENTATIONS?.includes(name)),
     traces: {
       exporters: env.OTEL_TRACES_EXPORTER,
       protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL,
