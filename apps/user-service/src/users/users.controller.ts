@@ -2,6 +2,7 @@ import { ApiJsonBodyErrors, UuidParam } from '@app/common';
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -22,6 +23,8 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: UserDto })
+  // No body at all is a user with a generated name, as `{}` is.
+  @ApiBody({ type: CreateUserDto, required: false })
   @ApiJsonBodyErrors('name is invalid')
   @ApiConflictResponse({ description: 'The name is taken' })
   register(@Body() dto: CreateUserDto): Promise<UserDto> {

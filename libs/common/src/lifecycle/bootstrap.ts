@@ -2,12 +2,13 @@ import { INestApplication, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { injectFaults } from '../faults/faults';
 import { parseJsonBodies } from '../http/json-body';
+import { refuseUnknownMethods } from '../http/method-not-allowed';
 import { measureRequests } from '../metrics/http-metrics';
 import { shutdownTelemetry } from '../telemetry/sdk';
 import { registerRequestLog } from '../logging/request-log';
@@ -41,6 +42,7 @@ export async function bootstrapService(
 
   const fastify = app.getHttpAdapter().getInstance();
   parseJsonBodies(fastify);
+  refuseUnknownMethods(fastify);
   measureRequests(fastify);
   closeConnectionsWhenStopping(fastify, app.get(ShutdownState));
   registerRequestLog(fastify, await app.resolve(PinoLogger));
@@ -79,7 +81,25 @@ function documentApi(app: INestApplication, service: ServiceOptions): void {
       .setVersion(service.version)
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, closeBodySchemas(document), { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * The global RequestValidationPipe refuses every field a body DTO does not declare (forbidNonWhitelisted), which
+ * @nestjs/swagger has no way to say: the schema of every request body says it, `additionalProperties: false`.
+ */
+function closeBodySchemas(document: OpenAPIObject): OpenAPIObject {
+  // The package exports OpenAPIObject but not the types of its parts.
+  const operations = Object.values(document.paths).flatMap((path) => Object.values(path) as any[]);
+  const bodies = operations.flatMap((operation) => {
+    const ref: unknown = operation?.requestBody?.content?.['application/json']?.schema?.$ref;
+    return typeof ref === 'string' ? [ref.split('/').at(-1)!] : [];
+  });
+  for (const name of new Set(bodies)) {
+    const schema = document.components?.schemas?.[name] as { additionalProperties?: boolean } | undefined;
+    if (schema) schema.additionalProperties = false;
+  }
+  return document;
 }
 
 function stopOnSignals(app: INestApplication, logger: Logger, timeoutMs: number): void {
