@@ -1,5 +1,5 @@
 // `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory.
+// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory profiling.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
@@ -7,6 +7,7 @@ import { faultsSurvived } from './faults-survived';
 import { frameworkCost } from './framework-cost';
 import { freshness } from './freshness';
 import { memory } from './memory';
+import { profiling } from './profiling';
 import { seatRace } from './seat-race';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
@@ -21,6 +22,7 @@ const parts = {
   faults: faultsSurvived,
   freshness,
   memory,
+  profiling,
 };
 
 function render(rows: string[][]): string {

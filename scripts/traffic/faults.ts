@@ -1,6 +1,6 @@
 import type { TrafficOptions } from './options';
 
-type Settings = { errorRate: number; delayMs: number };
+type Settings = { errorRate: number; delayMs: number; cpuMs: number };
 
 const serviceUrl = (urls: TrafficOptions['urls'], service: string) =>
   ({ 'user-service': urls.user, 'queue-service': urls.queue, 'ticket-service': urls.ticket })[service]!;
@@ -34,6 +34,7 @@ export async function applyFaults(options: TrafficOptions): Promise<() => Promis
     const wanted: Partial<Settings> = {};
     if (faults.errorRate !== undefined) wanted.errorRate = faults.errorRate;
     if (faults.delayMs !== undefined) wanted.delayMs = faults.delayMs;
+    if (faults.cpuMs !== undefined) wanted.cpuMs = faults.cpuMs;
     await put(url, wanted);
   }
   return async () => {

@@ -35,3 +35,17 @@ export const traceLink = (grafana: string, traceId: string, range: Range) =>
 
 export const dashboardLink = (grafana: string, uid: string, range: Range) =>
   `${grafana}/d/${uid}?orgId=1&from=${range.from}&to=${range.to}`;
+
+/** The CPU flame graph of one service in Explore (Pyroscope, uid `pyroscope`), over the last 15 minutes. */
+export const profileLink = (grafana: string, service: string) =>
+  explore(
+    grafana,
+    { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
+    {
+      queryType: 'profile',
+      profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds',
+      labelSelector: `{service_name="${service}"}`,
+      groupBy: [],
+    },
+    { from: Date.now() - 15 * 60_000, to: Date.now() },
+  );

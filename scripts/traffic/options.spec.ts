@@ -35,6 +35,9 @@ describe(parseOptions.name, () => {
     expect(parseOptions(['--faults', '0.1', '--delay', '300'], {})).toMatchObject({
       faults: { errorRate: 0.1, delayMs: 300, services: ['user-service', 'queue-service', 'ticket-service'] },
     });
+    expect(parseOptions(['--cpu', '25'], {})).toMatchObject({
+      faults: { cpuMs: 25, services: ['user-service', 'queue-service', 'ticket-service'] },
+    });
   });
 
   it('has scenarios that preset the run and can still be overridden', () => {
@@ -42,6 +45,9 @@ describe(parseOptions.name, () => {
     expect(parseOptions(['--scenario', 'surge', '50'], {})).toMatchObject({ users: 50 });
     expect(parseOptions(['--scenario', 'slow-tickets'], {})).toMatchObject({
       faults: { delayMs: 1500, services: ['ticket-service'] },
+    });
+    expect(parseOptions(['--scenario', 'busy-tickets'], {})).toMatchObject({
+      faults: { cpuMs: 40, services: ['ticket-service'] },
     });
     expect(parseOptions(['--scenario', 'errors'], {})).toMatchObject({
       faults: { errorRate: 0.2, services: ['queue-service'] },
@@ -52,6 +58,8 @@ describe(parseOptions.name, () => {
     expect(() => parseOptions(['0'], {})).toThrow(UsageError);
     expect(() => parseOptions(['--faults', '1.5'], {})).toThrow(/--faults/);
     expect(() => parseOptions(['--interval', 'soon'], {})).toThrow(/--interval/);
+    expect(() => parseOptions(['--cpu', '2.5'], {})).toThrow(/--cpu/);
+    expect(() => parseOptions(['--cpu', '20000'], {})).toThrow(/--cpu/);
     expect(() => parseOptions(['--scenario', 'chaos'], {})).toThrow(/--scenario must be one of/);
     expect(() => parseOptions(['1', '2'], {})).toThrow(/at most one/);
   });

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'chapter' | 'surge' | 'slow-tickets' | 'errors';
+export type Scenario = 'chapter' | 'surge' | 'slow-tickets' | 'busy-tickets' | 'errors';
 
 export interface TrafficOptions {
   users: number;
   intervalMs: number;
   concurrency: number;
   durationMs?: number;
-  faults?: { errorRate?: number; delayMs?: number; services: string[] };
+  faults?: { errorRate?: number; delayMs?: number; cpuMs?: number; services: string[] };
   scenario: Scenario;
   urls: { user: string; queue: string; ticket: string; grafana: string };
 }
@@ -21,11 +21,13 @@ export const usage = `Usage: npm run traffic -- [users] [options]
   --duration T           keep starting users until T has passed (e.g. 60s, 5m), ignoring --users
   --faults RATE          make every service answer RATE (0..1) of its requests with 503 during the run
   --delay MS             delay every service's requests by up to MS during the run
-  --scenario NAME        chapter (default) | surge | slow-tickets | errors
+  --cpu MS               make every service burn up to MS of CPU per request during the run (a hot spot
+                         in the profiles)
+  --scenario NAME        chapter (default) | surge | slow-tickets | busy-tickets | errors
   -h, --help             this text
 
 Environment: USER_SERVICE_URL, QUEUE_SERVICE_URL, TICKET_SERVICE_URL (default localhost:3003/3001/3002),
-GRAFANA_URL (default http://localhost:3000). --faults and --delay need FAULTS_ENABLED=true on the services.`;
+GRAFANA_URL (default http://localhost:3000). --faults, --delay and --cpu need FAULTS_ENABLED=true on the services.`;
 
 export class UsageError extends Error {}
 
@@ -50,6 +52,8 @@ const scenarios: Record<Scenario, Partial<TrafficOptions>> = {
   surge: { users: 200, intervalMs: 0 },
   // Ticket purchases slowed down: p95 rises and the latency exemplars point at slow traces.
   'slow-tickets': { users: 30, intervalMs: 200, faults: { delayMs: 1500, services: ['ticket-service'] } },
+  // Ticket purchases burn CPU: the flame graph of ticket-service shows the function that does.
+  'busy-tickets': { users: 60, intervalMs: 100, faults: { cpuMs: 40, services: ['ticket-service'] } },
   // A fifth of queue-service's requests fail: the 5xx ratio and the error traces show it.
   errors: { users: 30, intervalMs: 200, faults: { errorRate: 0.2, services: ['queue-service'] } },
 };
@@ -65,6 +69,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
       duration: { type: 'string' },
       faults: { type: 'string' },
       delay: { type: 'string' },
+      cpu: { type: 'string' },
       scenario: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -79,7 +84,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
 
   const usersText = values.users ?? positionals[0];
   let faults = preset.faults;
-  if (values.faults !== undefined || values.delay !== undefined) {
+  if (values.faults !== undefined || values.delay !== undefined || values.cpu !== undefined) {
     const errorRate = values.faults === undefined ? undefined : Number(values.faults);
     if (errorRate !== undefined && !(errorRate >= 0 && errorRate <= 1)) {
       throw new UsageError(`--faults must be a rate between 0 and 1 (got "${values.faults}")`);
@@ -90,7 +95,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
         : /^\d+$/.test(values.delay)
           ? Number(values.delay)
           : parseDuration(values.delay, '--delay');
-    faults = { errorRate, delayMs, services: ['user-service', 'queue-service', 'ticket-service'] };
+    const cpuMs = values.cpu === undefined ? undefined : Number(values.cpu);
+    if (cpuMs !== undefined && !(Number.isInteger(cpuMs) && cpuMs >= 0 && cpuMs <= 10_000)) {
+      throw new UsageError(`--cpu must be a whole number of milliseconds up to 10000 (got "${values.cpu}")`);
+    }
+    faults = { errorRate, delayMs, cpuMs, services: ['user-service', 'queue-service', 'ticket-service'] };
   }
   return {
     scenario,

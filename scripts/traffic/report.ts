@@ -58,6 +58,8 @@ export const scenarioHints: Record<
     `Surge: watch the queue length climb and drain, and the join-to-admission wait p95, in the Ticketing flow dashboard: ${dashboardLink(o.urls.grafana, dashboards.flow, r)}`,
   'slow-tickets': (o, r) =>
     `Slow tickets: ticket-service answers up to 1.5 s late. Watch the p95 of POST /tickets rise and click an exemplar on the latency panel to open a slow trace: ${dashboardLink(o.urls.grafana, dashboards.overview, r)}`,
+  'busy-tickets': (o, r) =>
+    `Busy tickets: ticket-service burns up to 40 ms of CPU per purchase. In the Node.js runtime dashboard, pick ticket-service: its CPU flame graph and top functions show burnCpuOnPurpose: ${dashboardLink(o.urls.grafana, dashboards.runtime, r)}`,
   errors: (o, r) =>
     `Errors: a fifth of queue-service's requests answer 503. Watch the 5xx rate and open an error trace (status = error): ${dashboardLink(o.urls.grafana, dashboards.overview, r)}`,
 };

@@ -1,7 +1,8 @@
-import { dashboardLink } from '../traffic/grafana';
+import { dashboardLink, profileLink } from '../traffic/grafana';
 import { flattenPanels, GrafanaClient } from './grafana';
 import { logChecks } from './logs';
 import { PrometheusClient } from './prometheus';
+import { cpuProfileType, PyroscopeClient } from './pyroscope';
 import { CheckResult, Endpoints, failedGroup, guard, window } from './result';
 import { Settle, until } from './settle';
 
@@ -65,12 +66,31 @@ export function metricChecks(e: Endpoints): Promise<CheckResult[]> {
   });
 }
 
+/** Every service uploads CPU profiles to Pyroscope. */
+export function profileChecks(e: Endpoints): Promise<CheckResult[]> {
+  return guard(failedGroup, 'Pyroscope', async () => {
+    const { from, to } = window();
+    const services = await new PyroscopeClient(e.pyroscope).services(cpuProfileType, from, to);
+    const missing = apps.filter((app) => !services.includes(app));
+    return [
+      {
+        name: 'Pyroscope: a CPU profile of every service',
+        ok: missing.length === 0,
+        detail: missing.length
+          ? `no CPU profile in the last 15 minutes from ${missing.join(', ')} (PYROSCOPE_SERVER_ADDRESS set?)`
+          : `CPU profiles from ${apps.join(', ')}`,
+        link: profileLink(e.grafana, apps[0]),
+      },
+    ];
+  });
+}
+
 /** Grafana's data sources answer their health checks, and every provisioned panel has data. */
 export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
   return guard(failedGroup, 'Grafana', async () => {
     const grafana = new GrafanaClient(e.grafana);
     const results: CheckResult[] = [];
-    for (const uid of ['prometheus', 'loki', 'tempo']) {
+    for (const uid of ['prometheus', 'loki', 'tempo', 'pyroscope']) {
       const health = await grafana
         .datasourceHealth(uid)
         .catch((error: Error) => ({ status: 'ERROR', message: error.message }));
@@ -113,9 +133,11 @@ const settled = (results: CheckResult[]) => results.every((r) => r.ok || r.final
 export async function runChecks(e: Endpoints, settle: Settle): Promise<CheckResult[]> {
   const logs = await logChecks(e, settle);
   const deadline = (logs.newest ?? 0) + settle.waitMs;
-  const [metrics, grafana] = await Promise.all([
+  const [metrics, profiles, grafana] = await Promise.all([
     until(settle, deadline, 'the RED and runtime series in Prometheus', () => metricChecks(e), settled),
+    // A profile is uploaded every 15 s: it may arrive that long after the traffic.
+    until(settle, deadline, 'a CPU profile of every service', () => profileChecks(e), settled),
     until(settle, deadline, 'every dashboard panel to have data', () => grafanaChecks(e), settled),
   ]);
-  return [...logs.results, ...metrics, ...grafana];
+  return [...logs.results, ...metrics, ...profiles, ...grafana];
 }

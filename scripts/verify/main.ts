@@ -8,6 +8,7 @@ export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
     prometheus: env.PROMETHEUS_URL || 'http://localhost:9090',
     loki: env.LOKI_URL || 'http://localhost:3100',
     tempo: env.TEMPO_URL || 'http://localhost:3200',
+    pyroscope: env.PYROSCOPE_URL || 'http://localhost:4040',
     grafana: env.GRAFANA_URL || 'http://localhost:3000',
   };
 }
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('-h') || args.includes('--help')) {
     console.log(
-      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 3000)',
+      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000)',
     );
     return 0;
   }

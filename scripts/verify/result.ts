@@ -11,6 +11,7 @@ export interface Endpoints {
   prometheus: string;
   loki: string;
   tempo: string;
+  pyroscope: string;
   grafana: string;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, queryRows } from '../support/databases';
 import { get, post, request } from '../support/http';
@@ -44,7 +45,7 @@ describe('faults on purpose', () => {
     expect((await get(`${users.url}/health/ready`)).status).toBe(200);
     expect((await get(`${users.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${users.url}/metrics`)).status).toBe(200);
-    expect((await get(`${users.url}/admin/faults`)).body).toEqual({ errorRate: 1, delayMs: 0 });
+    expect((await get(`${users.url}/admin/faults`)).body).toEqual({ errorRate: 1, delayMs: 0, cpuMs: 0 });
   });
 
   it('shows an injected fault in the trace, the log and the 5xx series', async () => {
@@ -72,8 +73,9 @@ describe('faults on purpose', () => {
     expect(bad.body.message).toContain('errorRate');
     expect((await request('PUT', `${users.url}/admin/faults`, { colour: 'red' })).status).toBe(400);
 
+    expect((await request('PUT', `${users.url}/admin/faults`, { cpuMs: 20_000 })).status).toBe(400);
     const changed = await request('PUT', `${users.url}/admin/faults`, { errorRate: 0, delayMs: 200 });
-    expect(changed.body).toEqual({ errorRate: 0, delayMs: 200 });
+    expect(changed.body).toEqual({ errorRate: 0, delayMs: 200, cpuMs: 0 });
     const durations: number[] = [];
     for (let i = 0; i < 10; i++) {
       const started = performance.now();
@@ -82,6 +84,19 @@ describe('faults on purpose', () => {
     }
     expect(Math.max(...durations)).toBeGreaterThan(20); // delayed by a random share of 200 ms
     expect(await countUsers()).toBe(10);
+  });
+
+  it('burns up to FAULT_CPU_MS of CPU per request, as the process’s own CPU time shows', async () => {
+    await request('PUT', `${users.url}/admin/faults`, { errorRate: 0, delayMs: 0, cpuMs: 100 });
+    const cpu = () => {
+      const fields = readFileSync(`/proc/${users.process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+    };
+    const before = cpu();
+    for (let i = 0; i < 20; i++) expect((await post(`${users.url}/users`, {})).status).toBe(201);
+    // 20 requests burning a random share of 100 ms each: 1 s expected; under 0.5 s only without the fault.
+    expect(cpu() - before).toBeGreaterThan(500);
+    await request('PUT', `${users.url}/admin/faults`, { cpuMs: 0 });
   });
 
   it('does not exist unless FAULTS_ENABLED=true', async () => {

@@ -64,7 +64,11 @@ describe('npm run traffic', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/\d+×503/);
     expect(result.stdout).toContain('Errors: a fifth of queue-service');
-    expect((await get(`${stack.queue.url}/admin/faults`)).body).toEqual({ errorRate: 0, delayMs: 0 });
+    expect((await get(`${stack.queue.url}/admin/faults`)).body).toEqual({
+      errorRate: 0,
+      delayMs: 0,
+      cpuMs: 0,
+    });
   });
 
   // The services need Node 24; the tools, run on the user's machine, keep to what a user is likely to have.

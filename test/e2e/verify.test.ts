@@ -7,6 +7,7 @@ import {
   grafanaChecks,
   logChecks,
   metricChecks,
+  profileChecks,
   runChecks,
 } from '../../scripts/verify/checks';
 import { resolveVariables } from '../../scripts/verify/grafana';
@@ -107,6 +108,8 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     /** Tempo answers "absent" this many more times before the trace is there (a trace that arrives late). */
     lateFor: 0,
     emptyPanelFor: 0,
+    /** The services Pyroscope has CPU profiles of. */
+    profiled: ['queue-service', 'user-service', 'ticket-service'],
   };
   const tempoRequests: string[] = [];
   const said: string[] = [];
@@ -231,6 +234,13 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
             : { status: 'ERROR', message: 'Unable to connect with Loki' },
         );
       }
+      // Pyroscope's Connect API over JSON: protojson leaves an empty list out.
+      if (path === '/querier.v1.QuerierService/LabelValues') {
+        const asked = JSON.parse(body) as { name: string; matchers: string[] };
+        const cpu = asked.matchers.join().includes('wall:cpu:nanoseconds:wall:nanoseconds');
+        const names = asked.name === 'service_name' && cpu ? state.profiled : [];
+        return json(200, names.length ? { names } : {});
+      }
       if (path === '/api/search')
         return json(200, [
           { uid: 'ticketing-overview', title: 'Service overview', url: '/d/ticketing-overview' },
@@ -262,7 +272,13 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
 
   afterAll(() => server.close());
 
-  const endpoints = (): Endpoints => ({ prometheus: url, loki: url, tempo: url, grafana: url });
+  const endpoints = (): Endpoints => ({
+    prometheus: url,
+    loki: url,
+    tempo: url,
+    pyroscope: url,
+    grafana: url,
+  });
 
   beforeEach(() => {
     state.lineAges = [600, 0];
@@ -392,6 +408,17 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     expect(results.find((r) => r.name.includes('Service overview'))?.ok).toBe(false);
     expect(said).toEqual([]);
     state.emptyPanelFor = 0;
+  });
+
+  it('finds a CPU profile of every service in Pyroscope, or names the services without one', async () => {
+    expect(await profileChecks(endpoints())).toMatchObject([{ ok: true }]);
+    state.profiled = ['user-service'];
+    expect(await profileChecks(endpoints())).toMatchObject([
+      { ok: false, detail: expect.stringContaining('from queue-service, ticket-service') },
+    ]);
+    state.profiled = [];
+    expect((await profileChecks(endpoints()))[0].ok).toBe(false);
+    state.profiled = ['queue-service', 'user-service', 'ticket-service'];
   });
 
   it('resolves template variables the way the check runs them', () => {

@@ -24,6 +24,7 @@ describe('docker-compose.yml', () => {
         'otel-collector',
         'postgres',
         'prometheus',
+        'pyroscope',
         'queue-lb',
         'queue-service',
         'redis',
@@ -86,6 +87,7 @@ describe('docker-compose.yml', () => {
         REDIS_URL: 'redis://redis:6379',
         USER_SERVICE_URL: 'http://user-service:3003',
         QUEUE_SERVICE_URL: 'http://queue-service:3001',
+        PYROSCOPE_SERVER_ADDRESS: 'http://pyroscope:4040',
       });
       expect(service.healthcheck.test.join(' ')).toContain('/health/ready');
     }
@@ -99,6 +101,7 @@ describe('docker-compose.yml', () => {
       'loki',
       'postgres',
       'prometheus',
+      'pyroscope',
       'redis',
       'tempo',
     ]);
@@ -282,6 +285,24 @@ describe('Loki and Tempo configs (reviewed against the pinned releases; they can
   it('Tempo: stops in seconds, and Docker waits longer than the 30 s it once took', () => {
     expect(tempo.backend_worker.finish_on_shutdown_timeout).toBe('0s');
     expect(Number.parseInt(services.tempo.stop_grace_period, 10)).toBeGreaterThan(30);
+  });
+
+  it('Pyroscope: pinned, healthy by its own profilecli, data on the volume, nothing sent off the machine', () => {
+    const pyroscope = parse(readFileSync('compose/pyroscope/pyroscope.yaml', 'utf8'));
+    expect(services.pyroscope.image).toBe('grafana/pyroscope:2.2.1');
+    expect(services.pyroscope.healthcheck.test).toEqual([
+      'CMD',
+      '/usr/bin/profilecli',
+      'ready',
+      '--url=http://127.0.0.1:4040',
+    ]);
+    expect(services.pyroscope.ports).toEqual(['127.0.0.1:4040:4040']);
+    expect(services.pyroscope.volumes).toContain('pyroscope:/data');
+    expect(pyroscope.storage.filesystem.dir).toMatch(/^\/data\//);
+    expect(pyroscope.analytics.reporting_enabled).toBe(false);
+    expect(pyroscope.self_profiling.disable_push).toBe(true);
+    expect(pyroscope.tracing.enabled).toBe(false);
+    expect(services.grafana.depends_on.pyroscope.condition).toBe('service_healthy');
   });
 
   it('the collector flushes batches and span metrics within a second, scraped every second', () => {

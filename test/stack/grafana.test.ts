@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { flattenPanels } from '../../scripts/verify/grafana';
 import { dashboardQueries, loadDashboards } from '../support/dashboards';
 import { syntaxErrors, variableExpression } from '../support/grammars';
 
@@ -12,15 +13,26 @@ const byUid = Object.fromEntries(datasources.map((d) => [d.uid, d]));
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
 
 describe('Grafana data sources', () => {
-  it('provisions Prometheus, Loki and Tempo under the fixed uids the tools link to', () => {
+  it('provisions Prometheus, Loki, Tempo and Pyroscope under the fixed uids the tools link to', () => {
     expect(Object.fromEntries(datasources.map((d) => [d.uid, d.type]))).toEqual({
       prometheus: 'prometheus',
       loki: 'loki',
       tempo: 'tempo',
+      pyroscope: 'grafana-pyroscope-datasource',
     });
     expect(datasources.map((d) => new URL(d.url).host).sort()).toEqual(
-      ['loki:3100', 'prometheus:9090', 'tempo:3200'].sort(),
+      ['loki:3100', 'prometheus:9090', 'pyroscope:4040', 'tempo:3200'].sort(),
     );
+  });
+
+  it('links a span to the CPU profile of its service (tracesToProfiles), by the label profiles carry', () => {
+    expect(byUid.tempo.jsonData!.tracesToProfiles).toEqual({
+      datasourceUid: 'pyroscope',
+      profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds',
+      tags: [{ key: 'service.name', value: 'service_name' }],
+      customQuery: false,
+    });
+    expect(byUid.pyroscope.jsonData!.minStep).toBe('15s');
   });
 
   it('links every signal both ways: log -> trace, trace -> logs and metrics, exemplar -> trace, service map', () => {
@@ -142,9 +154,56 @@ describe('Grafana dashboards', () => {
     }
   });
 
+  it('show CPU flame graphs per selected service and the top functions in the Node.js dashboard, linked from home', () => {
+    const nodejs = dashboards.find((d) => d.uid === 'ticketing-nodejs')!;
+    const flames = (nodejs.panels ?? []).filter((p) => p.type === 'flamegraph') as Record<string, any>[];
+    expect(flames.map((p) => p.title)).toEqual([
+      'CPU flame graph · $app',
+      'Top functions by CPU, selected services',
+    ]);
+    expect(flames[0].repeat).toBe('app');
+    expect(flames[1].options.defaultView).toBe('topTable');
+    for (const panel of flames) {
+      expect(panel.description.length, panel.title).toBeGreaterThan(40);
+      expect(panel.targets[0]).toMatchObject({
+        queryType: 'profile',
+        profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds',
+        labelSelector: '{service_name=~"$app"}',
+        datasource: { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
+      });
+    }
+    const home = JSON.stringify(dashboards.find((d) => d.uid === 'ticketing-home'));
+    expect(home).toContain('Profiles: CPU flame graph');
+    expect(home).toContain(encodeURIComponent('"datasource":"pyroscope"'));
+  });
+
+  it('link each trace table row to the CPU profile of its root service over the same time range', () => {
+    const nodejs = dashboards.find((d) => d.uid === 'ticketing-nodejs')!;
+    expect(nodejs.templating!.list!.map((v) => v.name)).toContain('app');
+    const tables = dashboards.flatMap((d) =>
+      flattenPanels(d.panels ?? [])
+        .filter((p) => (p.targets ?? []).some((t: Record<string, unknown>) => t.tableType === 'traces'))
+        .map((p) => ({ dashboard: d.uid, panel: p as Record<string, any> })),
+    );
+    expect(tables.map((t) => t.dashboard).sort()).toEqual(['ticketing-flow', 'ticketing-overview']);
+    for (const { dashboard, panel } of tables) {
+      // The Tempo data source names the root service's column traceService (resultTransformer.ts).
+      const override = panel.fieldConfig.overrides.find(
+        (o: Record<string, any>) => o.matcher.id === 'byName' && o.matcher.options === 'traceService',
+      );
+      const [link] = override.properties.find((p: { id: string }) => p.id === 'links').value;
+      const url = new URL(link.url, 'http://grafana');
+      expect(url.pathname, dashboard).toBe('/d/ticketing-nodejs');
+      expect(url.searchParams.get('var-app'), dashboard).toBe('${__value.raw:percentencode}');
+      expect(link.url, dashboard).toContain('${__url_time_range}');
+    }
+  });
+
   it('have queries that all parse with the upstream PromQL, LogQL and TraceQL grammars', () => {
     const queries = dashboardQueries(dashboards);
-    expect(new Set(queries.map((q) => q.kind))).toEqual(new Set(['prometheus', 'loki', 'tempo']));
+    expect(new Set(queries.map((q) => q.kind))).toEqual(
+      new Set(['prometheus', 'loki', 'tempo', 'grafana-pyroscope-datasource']),
+    );
     const failures = queries.flatMap((q) => {
       const text = q.kind === 'prometheus' ? variableExpression(q.resolved) : q.resolved;
       if (text === undefined) return [];

@@ -16,7 +16,7 @@ export interface DashboardFile {
 export interface DashboardQuery {
   dashboard: string;
   panel: string;
-  kind: 'prometheus' | 'loki' | 'tempo';
+  kind: 'prometheus' | 'loki' | 'tempo' | 'grafana-pyroscope-datasource';
   datasourceUid: string;
   /** As written, and with template variables resolved the way `npm run verify` does. */
   text: string;
@@ -52,7 +52,8 @@ export function dashboardQueries(dashboards = loadDashboards()): DashboardQuery[
     const fromPanels = flattenPanels(dashboard.panels).flatMap((panel) =>
       (panel.targets ?? []).flatMap((target) => {
         const source = sourceOf(target.datasource) ?? sourceOf(panel.datasource);
-        return query(panel.title, source, target.expr ?? target.query);
+        // A Pyroscope target's query is its label selector, PromQL's selector syntax.
+        return query(panel.title, source, target.expr ?? target.query ?? target.labelSelector);
       }),
     );
     const fromVariables = (dashboard.templating?.list ?? [])

@@ -8,10 +8,12 @@ interface Grammar {
   };
 }
 
-const parsers: Record<'prometheus' | 'loki' | 'tempo', Grammar> = {
+const parsers: Record<'prometheus' | 'loki' | 'tempo' | 'grafana-pyroscope-datasource', Grammar> = {
   prometheus: promql,
   loki: logql,
   tempo: traceql,
+  // Pyroscope's label selectors are PromQL vector selectors ({service_name="..."}).
+  'grafana-pyroscope-datasource': promql,
 };
 
 /** Parses with the upstream grammar Grafana's own editors use; returns the offending text of each error node. */

@@ -30,6 +30,7 @@ export const env = {
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   boolean: (fallback: boolean) => booleanString.default(fallback),
   httpUrl: (fallback: string) => url(['http:', 'https:']).default(fallback),
+  optionalHttpUrl: () => url(['http:', 'https:']).optional(),
   postgresUrl: () =>
     url(['postgres:', 'postgresql:']).default('postgres://postgres:postgres@127.0.0.1:5432/ticketing'),
   redisUrl: () => url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -45,6 +46,7 @@ export const commonEnvSchema = z.object({
   FAULTS_ENABLED: env.boolean(false),
   FAULT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0),
   FAULT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  FAULT_CPU_MS: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

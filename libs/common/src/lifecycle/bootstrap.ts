@@ -50,7 +50,11 @@ export async function bootstrapService(
   if (config.getOrThrow<boolean>('FAULTS_ENABLED')) {
     injectFaults(
       fastify,
-      { errorRate: config.getOrThrow('FAULT_ERROR_RATE'), delayMs: config.getOrThrow('FAULT_DELAY_MS') },
+      {
+        errorRate: config.getOrThrow('FAULT_ERROR_RATE'),
+        delayMs: config.getOrThrow('FAULT_DELAY_MS'),
+        cpuMs: config.getOrThrow('FAULT_CPU_MS'),
+      },
       await app.resolve(PinoLogger),
     );
   }

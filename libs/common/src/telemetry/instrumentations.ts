@@ -22,7 +22,8 @@ const all = {
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => untracedPath.test(request.url ?? ''),
     }),
-  undici: () => new UndiciInstrumentation(),
+  undici: (_sendLogs: boolean, untracedOrigins: string[]) =>
+    new UndiciInstrumentation({ ignoreRequestHook: (request) => untracedOrigins.includes(request.origin) }),
   'nestjs-core': () => new NestInstrumentation(),
   ioredis: () =>
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
@@ -43,9 +44,11 @@ export const instrumentationNames = Object.keys(all) as InstrumentationName[];
 export function instrumentations({
   sendLogs,
   enabled,
+  untracedOrigins,
 }: {
   sendLogs: boolean;
   enabled: InstrumentationName[];
+  untracedOrigins: string[];
 }): Instrumentation[] {
-  return enabled.map((name) => all[name](sendLogs));
+  return enabled.map((name) => all[name](sendLogs, untracedOrigins));
 }

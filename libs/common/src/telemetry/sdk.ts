@@ -19,6 +19,7 @@ import {
 import { OutageReportingExporter, reportTelemetry } from './export-health';
 import { otlpLogExporter, otlpTraceExporter } from './exporters';
 import { instrumentations } from './instrumentations';
+import { startProfiling, stopProfiling } from './profiling';
 import { SignalSettings, telemetrySettings } from './telemetry-env';
 
 export interface TelemetryOptions {
@@ -27,6 +28,7 @@ export interface TelemetryOptions {
 }
 
 let sdk: NodeSDK | undefined;
+let started = false;
 
 export const telemetryEnabled = (): boolean => process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true';
 
@@ -55,13 +57,17 @@ const logRecordProcessors = ({ exporters, protocol, batch }: SignalSettings): Lo
  * standard OTEL_* variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT,
  * OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER (otlp, console, none), OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_BSP_* /
  * OTEL_BLRP_* for batching, OTEL_NODE_[ENABLED|DISABLED]_INSTRUMENTATIONS (telemetry-env.ts),
- * OTEL_SDK_DISABLED=true to turn it all off.
+ * OTEL_SDK_DISABLED=true to turn it all off; and profiles to Pyroscope with PYROSCOPE_SERVER_ADDRESS.
  */
 export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions): void {
-  if (!telemetryEnabled() || sdk) return;
+  if (started) return;
+  started = true;
   const settings = telemetrySettings(process.env);
-  const { traces, logs } = settings;
+  const { traces, logs, profiling } = settings;
   const name = process.env.OTEL_SERVICE_NAME?.trim() || serviceName;
+  // Profiles do not need the OpenTelemetry SDK: PYROSCOPE_SERVER_ADDRESS alone turns them on.
+  startProfiling(profiling, name, serviceVersion);
+  if (!telemetryEnabled()) return;
   diag.setLogger(
     { ...console, verbose: () => undefined, debug: () => undefined, info: () => undefined },
     DiagLogLevel.WARN,
@@ -93,15 +99,19 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
     instrumentations: instrumentations({
       sendLogs: logs.exporters.length > 0,
       enabled: settings.instrumentations,
+      // The profiler's uploads are not the service's work: no trace of their own.
+      untracedOrigins: profiling.serverAddress ? [new URL(profiling.serverAddress).origin] : [],
     }),
   });
   sdk.start();
 }
 
-/** Flushes what is queued, within a bound, after the service has stopped taking requests. */
+/** Flushes what is queued (spans, log records, the last profile), within a bound, once requests have stopped. */
 export async function shutdownTelemetry(timeoutMs = 3000): Promise<void> {
-  if (!sdk) return;
-  const pending = sdk.shutdown();
+  const pending = [stopProfiling(timeoutMs), sdk?.shutdown()];
   sdk = undefined;
-  await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  await Promise.race([
+    Promise.all(pending),
+    new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+  ]);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validateEnvOrExit } from '../config/env';
+import { env as kinds, validateEnvOrExit } from '../config/env';
 import { InstrumentationName, instrumentationNames } from './instrumentations';
 
 const exporterNames = ['otlp', 'console', 'none'] as const;
@@ -54,6 +54,22 @@ const telemetryEnvSchema = z.object({
   OTEL_BLRP_EXPORT_TIMEOUT: count,
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentationList,
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: instrumentationList,
+  // The Pyroscope SDK's own variables (@pyroscope/nodejs utils/get-env.js), read here to be validated and to
+  // give the sandbox's defaults; no address, no profiling.
+  PYROSCOPE_SERVER_ADDRESS: kinds.optionalHttpUrl(),
+  PYROSCOPE_APPLICATION_NAME: z
+    .string()
+    .regex(/^[^{},=]+$/, { error: 'must not contain { } , or =' })
+    .optional(),
+  PYROSCOPE_AUTH_TOKEN: z.string().optional(),
+  PYROSCOPE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
+  PYROSCOPE_WALL_SAMPLING_INTERVAL_MICROS: z.coerce.number().int().min(1000).default(10_000),
+  PYROSCOPE_WALL_COLLECT_CPU_TIME: kinds.boolean(true),
+  PYROSCOPE_HEAP_SAMPLING_INTERVAL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(512 * 1024),
 });
 
 export interface BatchSettings {
@@ -61,6 +77,16 @@ export interface BatchSettings {
   maxQueueSize?: number;
   maxExportBatchSize?: number;
   exportTimeoutMillis?: number;
+}
+
+export interface ProfilingSettings {
+  serverAddress?: string;
+  applicationName?: string;
+  authToken?: string;
+  flushIntervalMs: number;
+  samplingIntervalMicros: number;
+  collectCpuTime: boolean;
+  heapSamplingIntervalBytes: number;
 }
 
 export interface SignalSettings {
@@ -84,10 +110,20 @@ export function telemetrySettings(source: NodeJS.ProcessEnv): {
   traces: SignalSettings;
   logs: SignalSettings;
   instrumentations: InstrumentationName[];
+  profiling: ProfilingSettings;
 } {
   const env = validateEnvOrExit(telemetryEnvSchema)(source);
   const enabled = env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? instrumentationNames;
   return {
+    profiling: {
+      serverAddress: env.PYROSCOPE_SERVER_ADDRESS,
+      applicationName: env.PYROSCOPE_APPLICATION_NAME,
+      authToken: env.PYROSCOPE_AUTH_TOKEN,
+      flushIntervalMs: env.PYROSCOPE_FLUSH_INTERVAL_MS,
+      samplingIntervalMicros: env.PYROSCOPE_WALL_SAMPLING_INTERVAL_MICROS,
+      collectCpuTime: env.PYROSCOPE_WALL_COLLECT_CPU_TIME,
+      heapSamplingIntervalBytes: env.PYROSCOPE_HEAP_SAMPLING_INTERVAL_BYTES,
+    },
     instrumentations: enabled.filter((name) => !env.OTEL_NODE_DISABLED_INSTRUMENTATIONS?.includes(name)),
     traces: {
       exporters: env.OTEL_TRACES_EXPORTER,

@@ -1,0 +1,25 @@
+import { fetchJson } from './http';
+
+export const cpuProfileType = 'wall:cpu:nanoseconds:wall:nanoseconds';
+
+/** Pyroscope's query API (Connect over JSON, api/querier/v1/querier.proto): which services have profiles. */
+export class PyroscopeClient {
+  constructor(readonly url: string) {}
+
+  /** service_name of every series of `profileType` between `from` and `to` (ms); protojson leaves out an empty list. */
+  async services(profileType: string, from: number, to: number): Promise<string[]> {
+    const response = await fetchJson<{ names?: string[] }>(
+      `${this.url}/querier.v1.QuerierService/LabelValues`,
+      {
+        method: 'POST',
+        body: {
+          name: 'service_name',
+          matchers: [`{__profile_type__="${profileType}"}`],
+          start: from,
+          end: to,
+        },
+      },
+    );
+    return response.names ?? [];
+  }
+}

@@ -1,0 +1,148 @@
+// Continuous profiling to Pyroscope, against a receiver that speaks its ingest API as @pyroscope/nodejs uses
+// it (test/support/pyroscope-receiver.ts), decoding the pprof each upload carries.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase } from '../support/databases';
+import { post } from '../support/http';
+import { OtlpReceiver } from '../support/otlp-receiver';
+import { eventually } from '../support/poll';
+import { PyroscopeReceiver } from '../support/pyroscope-receiver';
+import { freePort, RunningService } from '../support/services';
+
+const cpu = 'wall:cpu:nanoseconds:wall:nanoseconds';
+const heap = 'memory:inuse_space:bytes:inuse_space:bytes';
+const warnings = (service: RunningService) =>
+  service.lines.filter((l) => l.includes('Cannot upload profiles'));
+
+describe('CPU and heap profiles of every service, to Pyroscope', () => {
+  const pyroscope = new PyroscopeReceiver();
+  const otlp = new OtlpReceiver();
+  let databaseUrl: string;
+  const started: RunningService[] = [];
+
+  beforeAll(async () => {
+    await Promise.all([pyroscope.start(), otlp.start()]);
+    databaseUrl = await createDatabase(inject('runId'), 'profiles');
+  });
+
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.stop()));
+    await Promise.all([pyroscope.stop(), otlp.stop()]);
+  });
+
+  /** user-service burning up to 30 ms of CPU per request, profiled to `address` with a 1 s upload interval. */
+  const start = async (address: string | undefined, extra: Record<string, string> = {}) => {
+    const service = await RunningService.start('user-service', {
+      DATABASE_URL: databaseUrl,
+      FAULTS_ENABLED: 'true',
+      FAULT_CPU_MS: '30',
+      PYROSCOPE_FLUSH_INTERVAL_MS: '1000',
+      ...(address ? { PYROSCOPE_SERVER_ADDRESS: address } : {}),
+      ...extra,
+    });
+    started.push(service);
+    return service;
+  };
+  const load = async (service: RunningService, requests = 30) => {
+    for (let i = 0; i < requests; i++) expect((await post(`${service.url}/users`, {})).status).toBe(201);
+  };
+
+  it('labels them so that Grafana finds them by the service name of the other signals', async () => {
+    const users = await start(pyroscope.url, {
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+    await load(users);
+    const [profile] = await eventually(() => pyroscope.of('user-service', cpu), 'a CPU profile');
+    expect(profile.labels).toMatchObject({ service_namespace: 'ticketing', service_version: '0.1.0' });
+    await eventually(() => pyroscope.of('user-service', heap), 'a heap profile');
+    // The uploads are the profiler's work, not the service's: no span of their own.
+    await otlp.waitFor(() => otlp.spans.some((s) => s.service === 'user-service'), 'spans');
+    expect(
+      otlp.spans.filter((s) => s.kind === 3 && String(s.attributes['url.full']).includes('/ingest')),
+    ).toEqual([]);
+  });
+
+  it("samples the service's own functions under load: the CPU it burns on purpose", async () => {
+    const users = await start(pyroscope.url);
+    await load(users, 60);
+    const hot = await eventually(
+      () =>
+        pyroscope
+          .of('user-service', cpu)
+          .flatMap((p) => p.samples)
+          .filter((s) => s.stack.some((frame) => frame.includes('burnCpuOnPurpose'))),
+      'samples in burnCpuOnPurpose',
+    );
+    // The CPU value (the third sample type, after samples and wall time) of those samples.
+    expect(hot.reduce((sum, s) => sum + s.values[2], 0)).toBeGreaterThan(0);
+    expect(hot[0].stack.some((frame) => frame.includes('faults'))).toBe(true);
+  });
+
+  it('sends nothing when PYROSCOPE_SERVER_ADDRESS is not set', async () => {
+    const quiet = new PyroscopeReceiver();
+    await quiet.start();
+    const users = await start(undefined, { PYROSCOPE_APPLICATION_NAME: 'quiet' });
+    await load(users, 10);
+    expect(await users.stop()).toBe(0);
+    expect(quiet.profiles).toEqual([]);
+    expect(pyroscope.profiles.filter((p) => p.app === 'quiet')).toEqual([]);
+    expect(users.lines.join('\n')).not.toMatch(/profil/i);
+    await quiet.stop();
+  });
+
+  it('keeps answering with Pyroscope down, and warns once per outage, then once when it is back', async () => {
+    const port = await freePort();
+    const users = await start(`http://127.0.0.1:${port}`, { PYROSCOPE_APPLICATION_NAME: 'outage' });
+    await load(users, 10);
+    await eventually(() => warnings(users).length > 0, 'the outage warning', 30_000);
+    await load(users, 10); // more uploads fail meanwhile
+    const back = await new PyroscopeReceiver().start(port);
+    await eventually(() => back.of('outage', cpu), 'a profile once Pyroscope is back', 30_000);
+    await eventually(
+      () => users.lines.some((l) => l.includes('Uploading profiles works again')),
+      'the recovery line',
+    );
+    expect(warnings(users)).toHaveLength(1);
+    await back.stop();
+  });
+
+  it('keeps answering with Pyroscope stuck, and stops within the shutdown bound', async () => {
+    const stuck = new PyroscopeReceiver();
+    await stuck.start();
+    stuck.hang = true;
+    const users = await start(stuck.url, { PYROSCOPE_APPLICATION_NAME: 'stuck' });
+    await load(users, 20);
+    // An upload never answered would hold the SDK's stop for minutes; the service's stop is bounded.
+    expect(await users.stop()).toBe(0);
+    await stuck.stop();
+  });
+
+  it('uploads the profile of the last seconds on SIGTERM', async () => {
+    const users = await start(pyroscope.url, {
+      PYROSCOPE_APPLICATION_NAME: 'last-words',
+      PYROSCOPE_FLUSH_INTERVAL_MS: '600000',
+    });
+    await load(users, 30);
+    expect(pyroscope.of('last-words', cpu)).toEqual([]);
+    expect(await users.stop()).toBe(0);
+    const [last] = pyroscope.of('last-words', cpu);
+    expect(last.samples.some((s) => s.stack.some((frame) => frame.includes('burnCpuOnPurpose')))).toBe(true);
+  });
+
+  it('refuses a bad PYROSCOPE_* value at start, naming it', async () => {
+    const users = await RunningService.start(
+      'user-service',
+      {
+        DATABASE_URL: databaseUrl,
+        PYROSCOPE_SERVER_ADDRESS: 'pyroscope:4040',
+        PYROSCOPE_FLUSH_INTERVAL_MS: '10',
+      },
+      { ready: false },
+    );
+    expect(await users.waitForExit()).toBe(1);
+    const output = users.lines.join('\n');
+    expect(output).toMatch(/PYROSCOPE_SERVER_ADDRESS: must be a URL|PYROSCOPE_SERVER_ADDRESS: must use http/);
+    expect(output).toMatch(/PYROSCOPE_FLUSH_INTERVAL_MS/);
+  });
+});
