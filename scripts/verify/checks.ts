@@ -1,5 +1,5 @@
 import { dashboardLink, profileLink } from '../traffic/grafana';
-import { flattenPanels, GrafanaClient } from './grafana';
+import { flattenPanels, GrafanaClient, Panel } from './grafana';
 import { logChecks } from './logs';
 import { PrometheusClient } from './prometheus';
 import { cpuProfileType, PyroscopeClient } from './pyroscope';
@@ -68,9 +68,11 @@ export function metricChecks(e: Endpoints): Promise<CheckResult[]> {
 
 /** Every service uploads CPU profiles to Pyroscope. */
 export function profileChecks(e: Endpoints): Promise<CheckResult[]> {
+  const pyroscope = e.pyroscope;
+  if (!pyroscope) return Promise.resolve([]);
   return guard(failedGroup, 'Pyroscope', async () => {
     const { from, to } = window();
-    const services = await new PyroscopeClient(e.pyroscope).services(cpuProfileType, from, to);
+    const services = await new PyroscopeClient(pyroscope).services(cpuProfileType, from, to);
     const missing = apps.filter((app) => !services.includes(app));
     return [
       {
@@ -88,9 +90,12 @@ export function profileChecks(e: Endpoints): Promise<CheckResult[]> {
 /** Grafana's data sources answer their health checks, and every provisioned panel has data. */
 export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
   return guard(failedGroup, 'Grafana', async () => {
-    const grafana = new GrafanaClient(e.grafana);
+    const grafana = new GrafanaClient(e.grafana, e.grafanaAuth);
     const results: CheckResult[] = [];
-    for (const uid of ['prometheus', 'loki', 'tempo', 'pyroscope']) {
+    // Without Pyroscope, its data source and the flame graphs are left out rather than failed.
+    const skipped = (panel: Panel) =>
+      !e.pyroscope && JSON.stringify(panel).includes('"grafana-pyroscope-datasource"');
+    for (const uid of ['prometheus', 'loki', 'tempo', ...(e.pyroscope ? ['pyroscope'] : [])]) {
       const health = await grafana
         .datasourceHealth(uid)
         .catch((error: Error) => ({ status: 'ERROR', message: error.message }));
@@ -104,7 +109,7 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
     for (const { uid, title } of await grafana.dashboards()) {
       const dashboard = await grafana.dashboard(uid);
       const empty: string[] = [];
-      const panels = flattenPanels(dashboard.panels);
+      const panels = flattenPanels(dashboard.panels).filter((panel) => !skipped(panel));
       for (const panel of panels) {
         const { ok, error } = await grafana
           .panelHasData(dashboard, panel)

@@ -54,18 +54,26 @@ export function resolveVariables(text: string, variables: string[]): string {
 
 /** What Grafana's HTTP API tells about data sources and the provisioned dashboards. */
 export class GrafanaClient {
-  constructor(readonly url: string) {}
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    readonly url: string,
+    authorization?: string,
+  ) {
+    this.headers = authorization ? { authorization } : {};
+  }
 
   async datasourceHealth(uid: string): Promise<{ status: string; message: string }> {
-    return fetchJson(`${this.url}/api/datasources/uid/${uid}/health`);
+    return fetchJson(`${this.url}/api/datasources/uid/${uid}/health`, { headers: this.headers });
   }
 
   async dashboards(): Promise<{ uid: string; title: string; url: string }[]> {
-    return fetchJson(`${this.url}/api/search?type=dash-db&limit=500`);
+    return fetchJson(`${this.url}/api/search?type=dash-db&limit=500`, { headers: this.headers });
   }
 
   async dashboard(uid: string): Promise<Dashboard> {
-    return (await fetchJson<{ dashboard: Dashboard }>(`${this.url}/api/dashboards/uid/${uid}`)).dashboard;
+    const url = `${this.url}/api/dashboards/uid/${uid}`;
+    return (await fetchJson<{ dashboard: Dashboard }>(url, { headers: this.headers })).dashboard;
   }
 
   /** Runs a panel's queries over the last 15 minutes through /api/ds/query; true when any frame has rows. */
@@ -87,6 +95,7 @@ export class GrafanaClient {
     if (!queries.length) return { ok: true };
     const response = await fetchJson<QueryResult>(`${this.url}/api/ds/query`, {
       method: 'POST',
+      headers: this.headers,
       body: { from: 'now-15m', to: 'now', queries },
     });
     const results = Object.values(response.results);

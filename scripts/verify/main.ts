@@ -8,8 +8,12 @@ export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
     prometheus: env.PROMETHEUS_URL || 'http://localhost:9090',
     loki: env.LOKI_URL || 'http://localhost:3100',
     tempo: env.TEMPO_URL || 'http://localhost:3200',
-    pyroscope: env.PYROSCOPE_URL || 'http://localhost:4040',
+    pyroscope: env.PYROSCOPE_URL === 'off' ? undefined : env.PYROSCOPE_URL || 'http://localhost:4040',
     grafana: env.GRAFANA_URL || 'http://localhost:3000',
+    grafanaAuth:
+      env.GRAFANA_USER && env.GRAFANA_PASSWORD
+        ? `Basic ${Buffer.from(`${env.GRAFANA_USER}:${env.GRAFANA_PASSWORD}`).toString('base64')}`
+        : undefined,
   };
 }
 
@@ -32,7 +36,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('-h') || args.includes('--help')) {
     console.log(
-      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000)',
+      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks',
     );
     return 0;
   }

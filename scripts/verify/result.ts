@@ -11,8 +11,11 @@ export interface Endpoints {
   prometheus: string;
   loki: string;
   tempo: string;
-  pyroscope: string;
+  /** Undefined when there is no Pyroscope to check (PYROSCOPE_URL=off, e.g. on the chapter's cluster). */
+  pyroscope?: string;
   grafana: string;
+  /** The Authorization header for Grafana's API, when it asks for a login (kube-prometheus-stack's does). */
+  grafanaAuth?: string;
 }
 
 export const window = () => ({ from: Date.now() - 15 * 60_000, to: Date.now() });

@@ -11,6 +11,7 @@ import {
   runChecks,
 } from '../../scripts/verify/checks';
 import { resolveVariables } from '../../scripts/verify/grafana';
+import { endpoints as verifyEndpoints } from '../../scripts/verify/main';
 import { Settle } from '../../scripts/verify/settle';
 import { createDatabase, freshRedis } from '../support/databases';
 import { admittedUser } from '../support/flow';
@@ -108,6 +109,10 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     /** Tempo answers "absent" this many more times before the trace is there (a trace that arrives late). */
     lateFor: 0,
     emptyPanelFor: 0,
+    /** The Authorization header Grafana's API wants (kube-prometheus-stack's Grafana asks for a login). */
+    login: undefined as string | undefined,
+    /** No Pyroscope behind Grafana: its data source fails and its panels are empty. */
+    noPyroscope: false,
     /** The services Pyroscope has CPU profiles of. */
     profiled: ['queue-service', 'user-service', 'ticket-service'],
   };
@@ -189,6 +194,12 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       panels: [
         { type: 'row', title: 'RED', panels: [] },
         {
+          type: 'flamegraph',
+          title: 'CPU flame graph',
+          datasource: { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
+          targets: [{ refId: 'A', queryType: 'profile', labelSelector: '{service_name=~"$app"}' }],
+        },
+        {
           type: 'nodeGraph',
           title: 'Service graph',
           datasource: { type: 'tempo', uid: 'tempo' },
@@ -225,8 +236,12 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
           ? response.writeHead(status, { 'content-type': 'text/plain' }).end(value)
           : json(status, value);
       }
+      if (path.startsWith('/api/') && state.login && request.headers.authorization !== state.login)
+        return json(401, { message: 'Unauthorized', messageId: 'auth.unauthorized', statusCode: 401 });
       if (path.startsWith('/api/datasources/uid/')) {
-        const healthy = !path.includes('/loki/') || state.lokiHealthy;
+        const healthy =
+          (!path.includes('/loki/') || state.lokiHealthy) &&
+          !(path.includes('/pyroscope/') && state.noPyroscope);
         return json(
           healthy ? 200 : 400,
           healthy
@@ -248,7 +263,8 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       if (path === '/api/dashboards/uid/ticketing-overview') return json(200, dashboard);
       if (path === '/api/ds/query') {
         received.push(JSON.parse(body));
-        const empty = state.emptyPanel || state.emptyPanelFor-- > 0;
+        const profiles = body.includes('grafana-pyroscope-datasource');
+        const empty = (profiles && state.noPyroscope) || state.emptyPanel || state.emptyPanelFor-- > 0;
         const values = empty
           ? [[], []]
           : [
@@ -374,6 +390,46 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       .flatMap((r) => r.queries)
       .find((q) => q.expr?.includes('traces_service_graph_request_total'));
     expect(serviceMap?.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
+  });
+
+  it('logs in to a Grafana that asks for it, with GRAFANA_USER and GRAFANA_PASSWORD', async () => {
+    state.login = `Basic ${Buffer.from('admin:s3cret').toString('base64')}`;
+    try {
+      const refused = await grafanaChecks(endpoints());
+      expect(refused).toMatchObject([{ name: 'Grafana', ok: false, detail: expect.stringContaining('401') }]);
+      const env = { GRAFANA_URL: url, GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 's3cret', PYROSCOPE_URL: url };
+      const results = await grafanaChecks(verifyEndpoints(env));
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+    } finally {
+      state.login = undefined;
+    }
+  });
+
+  it('with PYROSCOPE_URL=off, leaves out the profile checks, the Pyroscope data source and the flame graphs', async () => {
+    state.noPyroscope = true;
+    try {
+      // With Pyroscope expected, its absence fails the data source and the flame graph panel.
+      const failing = (await grafanaChecks(endpoints())).filter((r) => !r.ok).map((r) => r.name);
+      expect(failing).toEqual([
+        'Grafana: data source pyroscope',
+        'Grafana: every panel of "Service overview" has data',
+      ]);
+      const off = verifyEndpoints({
+        PROMETHEUS_URL: url,
+        LOKI_URL: url,
+        TEMPO_URL: url,
+        GRAFANA_URL: url,
+        PYROSCOPE_URL: 'off',
+      });
+      expect(off.pyroscope).toBeUndefined();
+      expect(await profileChecks(off)).toEqual([]);
+      const results = await grafanaChecks(off);
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+      expect(results.map((r) => r.name)).not.toContain('Grafana: data source pyroscope');
+      expect(results.find((r) => r.name.includes('Service overview'))?.detail).toBe('2 panels');
+    } finally {
+      state.noPyroscope = false;
+    }
   });
 
   it('names the panel without data and the unhealthy data source', async () => {
