@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freshRedis, queryRows } from '../support/databases';
@@ -57,6 +58,17 @@ describe('npm run traffic', () => {
     expect((await queryRows(databaseUrl, 'SELECT id FROM ticket_service.tickets')).length).toBe(before + 8);
     const joined = stack.queue.records.filter((r) => String(r.msg).startsWith('Joined queue'));
     expect(joined.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('runs as the chapter calls it, ../scripts/generate-traffic.sh 3 from a folder beside scripts/', async () => {
+    const before = (await queryRows(databaseUrl, 'SELECT id FROM ticket_service.tickets')).length;
+    const { stdout } = await run('bash', ['../scripts/generate-traffic.sh', '3', '--interval', '0'], {
+      cwd: 'test',
+      env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, ...urls },
+      timeout: 60_000,
+    });
+    expect(stdout).toContain('Tickets issued: 3');
+    expect((await queryRows(databaseUrl, 'SELECT id FROM ticket_service.tickets')).length).toBe(before + 3);
   });
 
   it('sets faults for the run, shows their errors, and restores the settings after', async () => {

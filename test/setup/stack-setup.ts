@@ -1,6 +1,6 @@
 // Vitest globalSetup of the stack project (after global-setup.ts): builds the real OpenTelemetry Collector
-// from otel-collector/builder-config.yaml with ocb, and promtool of the Prometheus release compose pins
-// (both cached per machine), and hands their paths to the tests.
+// from otel-collector/builder-config.yaml with ocb, promtool of the Prometheus release compose pins, and helm
+// (all cached per machine), and hands their paths to the tests.
 import { builtBinary } from '../support/binaries';
 import type { TestProject } from 'vitest/node';
 
@@ -8,6 +8,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     otelcol: string;
     promtool: string;
+    helm: string;
   }
 }
 
@@ -15,4 +16,5 @@ export default async function setup(project: TestProject): Promise<void> {
   // One after the other: each build keeps both cores busy.
   project.provide('otelcol', await builtBinary('scripts/collector/build.sh'));
   project.provide('promtool', await builtBinary('scripts/dev/promtool.sh'));
+  project.provide('helm', await builtBinary('scripts/dev/helm.sh'));
 }
