@@ -93,6 +93,18 @@ describe('the address a service listens on', () => {
     expect(await accepts(hostAddress, port)).toBe(false);
   });
 
+  it('queues a burst of 2000 connections instead of dropping them: an accept queue of 4096, not 511', async () => {
+    const port = await startOnHost({});
+    // ss shows a listening socket's accept-queue limit in Send-Q (the backlog, capped by net.core.somaxconn).
+    const { stdout } = await run('ip', ['netns', 'exec', ns, 'ss', '-Hltn', `sport = :${port}`]);
+    const somaxconn = Number(
+      (await run('ip', ['netns', 'exec', ns, 'sysctl', '-n', 'net.core.somaxconn'])).stdout,
+    );
+    const [, , sendQ] = stdout.trim().split(/\s+/);
+    expect(Number(sendQ)).toBe(Math.min(4096, somaxconn));
+    expect(Number(sendQ)).toBeGreaterThan(511);
+  });
+
   it('is every interface with HOST=0.0.0.0, as compose sets it in the containers', async () => {
     const port = await startOnHost({ HOST: '0.0.0.0' });
     expect(await accepts(hostAddress, port)).toBe(true);

@@ -62,7 +62,9 @@ export async function bootstrapService(
 
   const port = config.getOrThrow<number>('PORT');
   const host = config.getOrThrow<string>('HOST');
-  await app.listen({ port, host });
+  // A burst of connections (2000 buyers at once, a surge) must wait in the accept queue rather than have their
+  // SYNs dropped and retried a second later; Node's default is 511, the kernel caps it at net.core.somaxconn.
+  await app.listen({ port, host, backlog: 4096 });
   logger.log(`${service.name} ${service.version} listening on ${host}:${port}`, 'Bootstrap');
   stopOnSignals(app, logger, config.getOrThrow<number>('SHUTDOWN_TIMEOUT_MS'));
   return app;
