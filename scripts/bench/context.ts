@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { builtBinary } from '../../test/support/binaries';
+import { TestCollector } from '../../test/support/collector';
 import { RunningService } from '../../test/support/services';
-import { inBatches, postJson } from './harness';
+import { inBatches, OtlpSink, postJson } from './harness';
 
 export interface BenchContext {
   databaseUrl: string;
@@ -39,6 +41,31 @@ export async function benchContext(quick: boolean): Promise<BenchContext> {
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14',
     quick,
     tmpDir: mkdtempSync(join(tmpdir(), 'ticketing-bench-')),
+  };
+}
+
+/** What a queue-service under measurement talks to: the real collector, exporting to a sink, and user-service. */
+export interface Peers {
+  otlpHttp: string;
+  users: RunningService;
+  stop(): Promise<void>;
+}
+
+export async function startPeers(ctx: BenchContext): Promise<Peers> {
+  const sink = await new OtlpSink().start();
+  const collector = await new TestCollector(await builtBinary('scripts/collector/build.sh'), {
+    TEMPO_OTLP_ENDPOINT: sink.url,
+    LOKI_OTLP_ENDPOINT: sink.url,
+  }).start();
+  const users = await RunningService.start('user-service', { DATABASE_URL: ctx.databaseUrl, LOG_LEVEL: 'info' });
+  return {
+    otlpHttp: collector.otlpHttp,
+    users,
+    async stop() {
+      await users.stop();
+      await collector.stop();
+      await sink.stop();
+    },
   };
 }
 

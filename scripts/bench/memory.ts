@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { builtBinary } from '../../test/support/binaries';
-import { TestCollector } from '../../test/support/collector';
 import { composeTelemetryEnv, RunningService } from '../../test/support/services';
-import { BenchContext, flushRedis, joinAll, PartResult, registerUsers } from './context';
-import { load, OtlpSink, rssOf, spread } from './harness';
+import { BenchContext, flushRedis, joinAll, PartResult, registerUsers, startPeers } from './context';
+import { load, rssOf, spread } from './harness';
 import { MemoryCgroup } from './memory-limit';
 
 const megabytes = (bytes: number) => bytes / 1024 / 1024;
@@ -30,12 +28,8 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
   const seconds = ctx.quick ? 5 : 15;
   const { limitBytes, nodeOptions } = composeMemory();
   const variants: Record<string, string> = { [`compose (${nodeOptions})`]: nodeOptions, "Node's defaults": '' };
-  const sink = await new OtlpSink().start();
-  const collector = await new TestCollector(await builtBinary('scripts/collector/build.sh'), {
-    TEMPO_OTLP_ENDPOINT: sink.url,
-    LOKI_OTLP_ENDPOINT: sink.url,
-  }).start();
-  const users = await RunningService.start('user-service', { DATABASE_URL: ctx.databaseUrl, LOG_LEVEL: 'info' });
+  const peers = await startPeers(ctx);
+  const { users } = peers;
   const results: Record<string, { rss: number[]; cgroup: number[]; kills: number; heapLimit: number }> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, options] of Object.entries(variants)) {
@@ -51,7 +45,7 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
         'queue-service',
         {
           ...composeTelemetryEnv(),
-          OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttp,
+          OTEL_EXPORTER_OTLP_ENDPOINT: peers.otlpHttp,
           NODE_OPTIONS: options,
           REDIS_URL: ctx.redisUrl,
           USER_SERVICE_URL: users.url,
@@ -88,9 +82,7 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
       r.kills += usage.oomKills;
     }
   }
-  await users.stop();
-  await collector.stop();
-  await sink.stop();
+  await peers.stop();
 
   const table = [['variant', 'heap limit MB', 'peak RSS MB (median)', 'spread', 'cgroup peak MB', 'OOM kills']];
   for (const [name, r] of Object.entries(results)) {

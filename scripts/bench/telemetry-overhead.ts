@@ -1,8 +1,6 @@
-import { builtBinary } from '../../test/support/binaries';
-import { TestCollector } from '../../test/support/collector';
 import { composeTelemetryEnv, RunningService } from '../../test/support/services';
-import { BenchContext, flushRedis, joinAll, PartResult, registerUsers } from './context';
-import { cpuSeconds, load, LoadSpec, OtlpSink, spread } from './harness';
+import { BenchContext, flushRedis, joinAll, PartResult, registerUsers, startPeers } from './context';
+import { cpuSeconds, load, LoadSpec, spread } from './harness';
 import { profileShares } from './cpu-profile';
 
 const on = { OTEL_SDK_DISABLED: 'false' };
@@ -47,12 +45,8 @@ interface Sample {
 export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> {
   const rounds = ctx.quick ? 2 : 10;
   const seconds = ctx.quick ? 2 : 3;
-  const sink = await new OtlpSink().start();
-  const collector = await new TestCollector(await builtBinary('scripts/collector/build.sh'), {
-    TEMPO_OTLP_ENDPOINT: sink.url,
-    LOKI_OTLP_ENDPOINT: sink.url,
-  }).start();
-  const users = await RunningService.start('user-service', { DATABASE_URL: ctx.databaseUrl, LOG_LEVEL: 'info' });
+  const peers = await startPeers(ctx);
+  const { users } = peers;
   await flushRedis(ctx.redisUrl);
   const ids = await registerUsers(users, 500);
   let i = 0;
@@ -67,7 +61,7 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
   const startQueue = (env: Record<string, string>) =>
     RunningService.start('queue-service', {
       ...composeTelemetryEnv(),
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttp,
+      OTEL_EXPORTER_OTLP_ENDPOINT: peers.otlpHttp,
       REDIS_URL: ctx.redisUrl,
       USER_SERVICE_URL: users.url,
       ADMIT_PER_SECOND: '1',
@@ -98,9 +92,7 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
   const profileLoad = await load({ ...specs["GET /queue/status/:id"], url: profiled.url, seconds: profileSeconds });
   await profiled.stop();
   const shares = profileShares(`${ctx.tmpDir}/cpu-profile`, profileLoad.rps * profileSeconds);
-  await users.stop();
-  await collector.stop();
-  await sink.stop();
+  await peers.stop();
 
   const table = [
     ['route', 'telemetry', 'CPU µs/request (median)', 'spread', 'added vs off', 'req/s', 'on/off', 'p99 ms'],
