@@ -1,4 +1,4 @@
-// The Helm chart (charts/ticketing-sandbox) and the values for the upstream charts (deploy/kubernetes), checked
+// The Helm chart (charts/ticketing-sandbox) and the values for the upstream charts (charts/upstream), checked
 // here since no cluster runs on the development machines: `helm lint` and `helm template` with helm built from
 // the Go module proxy, every rendered object decoded strictly by its Kubernetes or prometheus-operator Go type
 // (scripts/k8s-validate), and the rendered objects compared with what compose runs.
@@ -307,8 +307,8 @@ describe('charts/ticketing-sandbox', () => {
   });
 });
 
-describe('deploy/kubernetes: values for the upstream charts', () => {
-  const values = (name: string) => parse(readFileSync(`deploy/kubernetes/${name}.yaml`, 'utf8'));
+describe('charts/upstream: values for the upstream charts', () => {
+  const values = (name: string) => parse(readFileSync(`charts/upstream/${name}.yaml`, 'utf8'));
   const readme = readFileSync('README.md', 'utf8');
 
   it('pins each chart, and the README installs that very version', () => {
@@ -317,7 +317,7 @@ describe('deploy/kubernetes: values for the upstream charts', () => {
       ['loki', 'grafana-community/loki'],
       ['tempo', 'grafana-community/tempo'],
     ]) {
-      const header = readFileSync(`deploy/kubernetes/${file}.yaml`, 'utf8');
+      const header = readFileSync(`charts/upstream/${file}.yaml`, 'utf8');
       const version = header.match(new RegExp(`${chartName} --version (\\S+)`))?.[1];
       expect(version, file).toMatch(/^\d+\.\d+\.\d+$/);
       expect(readme, file).toContain(`${chartName} --version ${version}`);
