@@ -139,3 +139,34 @@ export const rssOf = (pid: number): number => {
     return 0;
   }
 };
+
+/** Samples a process's RSS every 250 ms until the returned function is called, which gives the peak in bytes. */
+export function watchPeakRss(pid: number): () => number {
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
+  return () => {
+    clearInterval(sampler);
+    return peak;
+  };
+}
+
+/**
+ * Loads a service after a 1 s warm-up (the JIT, the pools) and measures it meanwhile: its own CPU time per
+ * request answered, and its peak RSS.
+ */
+export async function cpuPerRequest(
+  pid: number,
+  spec: LoadSpec,
+): Promise<{ cpuMicros: number; rps: number; p99: number; peakRssBytes: number }> {
+  await load({ ...spec, seconds: 1 });
+  const peakRss = watchPeakRss(pid);
+  const before = cpuSeconds(pid);
+  const result = await load(spec);
+  const cpu = cpuSeconds(pid) - before;
+  return {
+    cpuMicros: (cpu * 1e6) / (result.rps * spec.seconds),
+    rps: result.rps,
+    p99: result.p99,
+    peakRssBytes: peakRss(),
+  };
+}

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -20,13 +20,20 @@ export class MemoryCgroup {
     if (!this.v2) writeFileSync(join(this.path, 'memory.max_usage_in_bytes'), '0');
   }
 
-  /** Runs `command` inside the cgroup (a shell joins it, then execs the command). */
-  spawn(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  /** `sh -c` arguments that join the cgroup, then exec `command`. */
+  private inside(command: string, args: string[]): string[] {
     const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-    return spawn('sh', ['-c', `echo $$ > ${join(this.path, 'cgroup.procs')} && exec ${quoted}`], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    return ['-c', `echo $$ > ${join(this.path, 'cgroup.procs')} && exec ${quoted}`];
+  }
+
+  /** Starts `command` inside the cgroup. */
+  spawn(command: string, args: string[], env: NodeJS.ProcessEnv) {
+    return spawn('sh', this.inside(command, args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Runs `command` inside the cgroup to its end; its stdout. */
+  run(command: string, args: string[]): string {
+    return execFileSync('sh', this.inside(command, args), { encoding: 'utf8' });
   }
 
   /** The most the cgroup ever used, and how often the kernel killed something in it for memory. */

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { composeTelemetryEnv, RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, PartResult, registerUsers, startPeers } from './context';
-import { load, rssOf, spread } from './harness';
+import { load, spread, watchPeakRss } from './harness';
 import { MemoryCgroup } from './memory-limit';
 
 const megabytes = (bytes: number) => bytes / 1024 / 1024;
@@ -35,9 +34,10 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
     for (const [name, options] of Object.entries(variants)) {
       const cgroup = new MemoryCgroup(`ticketing-bench-${process.pid}`, limitBytes);
       const heapLimit = Number(
-        execFileSync('sh', [
-          '-c',
-          `echo $$ > ${cgroup.path}/cgroup.procs && exec "${process.execPath}" ${options} -p "require('v8').getHeapStatistics().heap_size_limit"`,
+        cgroup.run(process.execPath, [
+          ...options.split(' ').filter(Boolean),
+          '-p',
+          "require('v8').getHeapStatistics().heap_size_limit",
         ]),
       );
       await flushRedis(ctx.redisUrl);
@@ -54,8 +54,7 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
         },
         { launch: (command, args, env) => cgroup.spawn(command, args, env) },
       );
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(queue.process.pid!))), 250);
+      const peakRss = watchPeakRss(queue.process.pid!);
       const ids = await registerUsers(users, 500);
       let i = 0;
       await load({
@@ -72,7 +71,7 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
         seconds,
         next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }),
       });
-      clearInterval(sampler);
+      const peak = peakRss();
       const usage = cgroup.usage();
       await queue.stop();
       cgroup.remove();

@@ -1,7 +1,7 @@
 import { PyroscopeReceiver } from '../../test/support/pyroscope-receiver';
 import { RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, PartResult, registerUsers } from './context';
-import { cpuSeconds, load, rssOf, spread } from './harness';
+import { cpuPerRequest, spread } from './harness';
 
 const variants: Record<string, Record<string, string>> = {
   'profiling off': {},
@@ -37,18 +37,12 @@ export async function profiling(ctx: BenchContext): Promise<PartResult> {
       if (round === 0 && !profiled) await joinAll(queue, ids);
       let i = 0;
       const spec = { url: queue.url, connections: 10, next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }) };
-      await load({ ...spec, seconds: 1 });
-      let peak = 0;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(queue.process.pid!))), 250);
-      const before = cpuSeconds(queue.process.pid!);
-      const result = await load({ ...spec, seconds });
-      const cpu = cpuSeconds(queue.process.pid!) - before;
-      clearInterval(sampler);
+      const measured = await cpuPerRequest(queue.process.pid!, { ...spec, seconds });
       await queue.stop();
       const r = (results[name] ??= { cpu: [], rps: [], rss: [] });
-      r.cpu.push((cpu * 1e6) / (result.rps * seconds));
-      r.rps.push(result.rps);
-      r.rss.push(peak / 1024 / 1024);
+      r.cpu.push(measured.cpuMicros);
+      r.rps.push(measured.rps);
+      r.rss.push(measured.peakRssBytes / 1024 / 1024);
     }
   }
   const uploads = pyroscope.profiles.length;

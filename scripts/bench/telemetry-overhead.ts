@@ -1,6 +1,6 @@
 import { composeTelemetryEnv, RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, PartResult, registerUsers, startPeers } from './context';
-import { cpuSeconds, load, LoadSpec, spread } from './harness';
+import { cpuPerRequest, load, LoadSpec, spread } from './harness';
 import { profileShares } from './cpu-profile';
 
 const on = { OTEL_SDK_DISABLED: 'false' };
@@ -74,16 +74,13 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
       for (const name of names) {
         const queue = await startQueue(variants[name]);
         if (round === 0 && name === 'off') await joinAll(queue, ids);
-        await load({ ...specs[route], url: queue.url, seconds: 1 }); // warm-up: the JIT, the pools
-        const before = cpuSeconds(queue.process.pid!);
-        const result = await load({ ...specs[route], url: queue.url, seconds });
-        const cpu = cpuSeconds(queue.process.pid!) - before;
-        await queue.stop();
-        ((samples[route] ??= {})[name] ??= []).push({
-          cpuMicros: (cpu * 1e6) / (result.rps * seconds),
-          rps: result.rps,
-          p99: result.p99,
+        const { cpuMicros, rps, p99 } = await cpuPerRequest(queue.process.pid!, {
+          ...specs[route],
+          url: queue.url,
+          seconds,
         });
+        await queue.stop();
+        ((samples[route] ??= {})[name] ??= []).push({ cpuMicros, rps, p99 });
       }
     }
   }

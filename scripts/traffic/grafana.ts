@@ -36,6 +36,9 @@ export const traceLink = (grafana: string, traceId: string, range: Range) =>
 export const dashboardLink = (grafana: string, uid: string, range: Range) =>
   `${grafana}/d/${uid}?orgId=1&from=${range.from}&to=${range.to}`;
 
+/** The profile type of the services' CPU profiles (wall clock with CPU time), as Pyroscope names it. */
+export const cpuProfileType = 'wall:cpu:nanoseconds:wall:nanoseconds';
+
 /** The CPU flame graph of one service in Explore (Pyroscope, uid `pyroscope`), over the last 15 minutes. */
 export const profileLink = (grafana: string, service: string) =>
   explore(
@@ -43,7 +46,7 @@ export const profileLink = (grafana: string, service: string) =>
     { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
     {
       queryType: 'profile',
-      profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds',
+      profileTypeId: cpuProfileType,
       labelSelector: `{service_name="${service}"}`,
       groupBy: [],
     },

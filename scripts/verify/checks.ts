@@ -1,8 +1,8 @@
-import { dashboardLink, profileLink } from '../traffic/grafana';
+import { cpuProfileType, dashboardLink, profileLink } from '../traffic/grafana';
 import { flattenPanels, GrafanaClient, Panel } from './grafana';
 import { logChecks } from './logs';
 import { PrometheusClient } from './prometheus';
-import { cpuProfileType, PyroscopeClient } from './pyroscope';
+import { PyroscopeClient } from './pyroscope';
 import { CheckResult, Endpoints, failedGroup, guard, window } from './result';
 import { Settle, until } from './settle';
 

@@ -1,7 +1,5 @@
 import { fetchJson } from './http';
 
-export const cpuProfileType = 'wall:cpu:nanoseconds:wall:nanoseconds';
-
 /** Pyroscope's query API (Connect over JSON, api/querier/v1/querier.proto): which services have profiles. */
 export class PyroscopeClient {
   constructor(readonly url: string) {}

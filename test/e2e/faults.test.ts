@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cpuSeconds } from '../../scripts/bench/harness';
 import { createDatabase, queryRows } from '../support/databases';
 import { get, post, request } from '../support/http';
 import { OtlpReceiver } from '../support/otlp-receiver';
@@ -88,10 +88,7 @@ describe('faults on purpose', () => {
 
   it('burns up to FAULT_CPU_MS of CPU per request, as the process’s own CPU time shows', async () => {
     await request('PUT', `${users.url}/admin/faults`, { errorRate: 0, delayMs: 0, cpuMs: 100 });
-    const cpu = () => {
-      const fields = readFileSync(`/proc/${users.process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-    };
+    const cpu = () => cpuSeconds(users.process.pid!) * 1000;
     const before = cpu();
     for (let i = 0; i < 20; i++) expect((await post(`${users.url}/users`, {})).status).toBe(201);
     // 20 requests burning a random share of 100 ms each: 1 s expected; under 0.5 s only without the fault.

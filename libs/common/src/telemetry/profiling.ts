@@ -65,9 +65,9 @@ export function startProfiling(
   running = true;
 }
 
-/** Uploads the last partial CPU profile; never longer than `timeoutMs` (an upload has no timeout of its own). */
-export async function stopProfiling(timeoutMs: number): Promise<void> {
+/** Uploads the last partial CPU profile. An upload has no timeout of its own: shutdownTelemetry bounds it. */
+export async function stopProfiling(): Promise<void> {
   if (!running) return;
   running = false;
-  await Promise.race([Pyroscope.stop(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  await Pyroscope.stop();
 }

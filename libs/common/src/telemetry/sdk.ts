@@ -108,7 +108,7 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
 
 /** Flushes what is queued (spans, log records, the last profile), within a bound, once requests have stopped. */
 export async function shutdownTelemetry(timeoutMs = 3000): Promise<void> {
-  const pending = [stopProfiling(timeoutMs), sdk?.shutdown()];
+  const pending = [stopProfiling(), sdk?.shutdown()];
   sdk = undefined;
   await Promise.race([
     Promise.all(pending),
