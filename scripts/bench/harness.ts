@@ -125,6 +125,10 @@ export async function inBatches<T, R>(
   return results;
 }
 
+/** A difference with its sign: +4, -1, +0. */
+export const signed = (value: number, digits = 0): string =>
+  `${value < 0 ? '' : '+'}${value.toFixed(digits)}`;
+
 /** CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export const cpuSeconds = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

@@ -1,7 +1,7 @@
 import { PyroscopeReceiver } from '../../test/support/pyroscope-receiver';
 import { RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, PartResult, registerUsers } from './context';
-import { cpuPerRequest, spread } from './harness';
+import { cpuPerRequest, signed, spread } from './harness';
 
 const variants: Record<string, Record<string, string>> = {
   'profiling off': {},
@@ -58,7 +58,7 @@ export async function profiling(ctx: BenchContext): Promise<PartResult> {
       name,
       cpu.median.toFixed(0),
       `${cpu.min.toFixed(0)}..${cpu.max.toFixed(0)}`,
-      r === off ? '' : `+${(cpu.median - spread(off.cpu).median).toFixed(0)}`,
+      r === off ? '' : signed(cpu.median - spread(off.cpu).median),
       rps.toFixed(0),
       r === off ? '' : (rps / spread(off.rps).median).toFixed(2),
       spread(r.rss).median.toFixed(0),

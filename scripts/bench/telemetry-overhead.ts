@@ -1,6 +1,6 @@
 import { composeTelemetryEnv, RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, PartResult, registerUsers, startPeers } from './context';
-import { cpuPerRequest, load, LoadSpec, spread } from './harness';
+import { cpuPerRequest, load, LoadSpec, signed, spread } from './harness';
 import { profileShares } from './cpu-profile';
 
 const on = { OTEL_SDK_DISABLED: 'false' };
@@ -105,7 +105,7 @@ export async function telemetryOverhead(ctx: BenchContext): Promise<PartResult> 
         name,
         cpu.median.toFixed(0),
         `${cpu.min.toFixed(0)}..${cpu.max.toFixed(0)}`,
-        name === 'off' ? '' : `+${(cpu.median - off.cpu.median).toFixed(0)}`,
+        name === 'off' ? '' : signed(cpu.median - off.cpu.median),
         rps.median.toFixed(0),
         name === 'off' ? '' : (rps.median / off.rps.median).toFixed(2),
         spread(list.map((s) => s.p99)).median.toFixed(1),
