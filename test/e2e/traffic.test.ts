@@ -3,24 +3,17 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, freshRedis, queryRows } from '../support/databases';
-import { runAsync } from '../support/binaries';
+import { outcome, runAsync } from '../support/binaries';
 import { get } from '../support/http';
 import { freePort, startStack, Stack } from '../support/services';
 
 const run = promisify(execFile);
 
-async function traffic(args: string[], env: Record<string, string>, node = process.execPath) {
-  try {
-    const { stdout, stderr } = await run(node, ['--import', 'tsx', 'scripts/traffic/main.ts', ...args], {
-      env: { PATH: process.env.PATH, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const traffic = (args: string[], env: Record<string, string>, node = process.execPath) =>
+  outcome(node, ['--import', 'tsx', 'scripts/traffic/main.ts', ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 60_000,
+  });
 
 describe('npm run traffic', () => {
   let stack: Stack;

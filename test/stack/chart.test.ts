@@ -2,15 +2,13 @@
 // here since no cluster runs on the development machines: `helm lint` and `helm template` with helm built from
 // the Go module proxy, every rendered object decoded strictly by its Kubernetes or prometheus-operator Go type
 // (scripts/k8s-validate), and the rendered objects compared with what compose runs.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { drift } from '../../scripts/chart/sync';
-import { runAsync } from '../support/binaries';
+import { outcome, runAsync } from '../support/binaries';
 
 type Manifest = Record<string, any>;
 
@@ -19,19 +17,6 @@ const chart = 'charts/ticketing-sandbox';
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
 const apps = ['user-service', 'queue-service', 'ticket-service'];
 const scratch = mkdtempSync(join(tmpdir(), 'chart-'));
-
-/** A command's exit code and output, also when it fails (execFile keeps the event loop free meanwhile). */
-async function outcome(
-  command: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    return { code: 0, ...(await promisify(execFile)(command, args)) };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('charts/ticketing-sandbox', () => {
   const helm = inject('helm');

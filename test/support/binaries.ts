@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, ExecFileOptions, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 
 /**
  * Runs a command without blocking this process' event loop (a build can take minutes on a cold, busy machine,
@@ -16,6 +17,21 @@ export function runAsync(command: string, args: string[]): Promise<string> {
         : reject(new Error(`${command} ${args.join(' ')} failed (${signal ?? code})`)),
     );
   });
+}
+
+/** A command's exit code and output, also when it fails (execFile keeps the event loop free meanwhile). */
+export async function outcome(
+  command: string,
+  args: string[],
+  options: ExecFileOptions = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(command, args, { ...options, encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }
 
 /** Runs a build script (scripts/collector/build.sh, scripts/dev/promtool.sh), cached per machine; its binary's path. */
