@@ -22,17 +22,22 @@ describe('charts/ticketing-sandbox', () => {
   const helm = inject('helm');
   const template = (...extra: string[]) =>
     runAsync(helm, ['template', 'ticketing', chart, '--namespace', 'ticketing', ...extra]);
+  const objectsOf = (text: string) =>
+    parseAllDocuments(text)
+      .map((d) => d.toJS() as Manifest)
+      .filter(Boolean);
   let rendered: string;
   let objects: Manifest[];
-  const find = (kind: string, name: string) => {
-    const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  /** An object of the default render, or of another one. */
+  const find = (kind: string, name: string, among = objects) => {
+    const found = among.find((o) => o.kind === kind && o.metadata.name === name);
     expect(found, `${kind} ${name}`).toBeDefined();
     return found!;
   };
   const workloads = () => objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind));
-  const envOf = (name: string) =>
+  const envOf = (name: string, among = objects) =>
     Object.fromEntries(
-      find('Deployment', name).spec.template.spec.containers[0].env.map(
+      find('Deployment', name, among).spec.template.spec.containers[0].env.map(
         (e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom],
       ),
     );
@@ -41,9 +46,7 @@ describe('charts/ticketing-sandbox', () => {
 
   beforeAll(async () => {
     rendered = await template();
-    objects = parseAllDocuments(rendered)
-      .map((d) => d.toJS() as Manifest)
-      .filter(Boolean);
+    objects = objectsOf(rendered);
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -137,11 +140,13 @@ describe('charts/ticketing-sandbox', () => {
       loki: 'http://loki.monitoring.svc.cluster.local:3100',
       tempo: 'http://tempo.monitoring.svc.cluster.local:3200',
     });
-    const withPyroscope = parseAllDocuments(
-      await template('--set', 'monitoring.datasourceUrls.pyroscope=http://pyroscope.monitoring:4040'),
-    )
-      .map((d) => d.toJS() as Manifest)
-      .find((o) => o?.metadata?.name === 'ticketing-datasources')!;
+    const withPyroscope = find(
+      'ConfigMap',
+      'ticketing-datasources',
+      objectsOf(
+        await template('--set', 'monitoring.datasourceUrls.pyroscope=http://pyroscope.monitoring:4040'),
+      ),
+    );
     expect(parse(withPyroscope.data['datasources.yaml']).datasources.map(withoutUrl)).toEqual(
       own.datasources.map(withoutUrl),
     );
@@ -160,16 +165,11 @@ describe('charts/ticketing-sandbox', () => {
   });
 
   it('runs each app with the environment compose gives it, the Postgres password from a Secret', async () => {
-    const withProfiles = parseAllDocuments(
+    const withProfiles = objectsOf(
       await template('--set', 'monitoring.pyroscopeAddress=http://pyroscope:4040'),
-    ).map((d) => d.toJS() as Manifest);
+    );
     for (const app of apps) {
-      const env = Object.fromEntries(
-        withProfiles
-          .find((o) => o?.kind === 'Deployment' && o.metadata.name === app)!
-          .spec.template.spec.containers[0].env.map((e: Manifest) => [e.name, e.value ?? e.valueFrom]),
-      );
-      const { POSTGRES_PASSWORD: secret, ...rest } = env;
+      const { POSTGRES_PASSWORD: secret, ...rest } = envOf(app, withProfiles);
       expect(secret, app).toEqual({ secretKeyRef: { name: 'postgres', key: 'password' } });
       const composed = { ...compose.services[app].environment };
       composed.DATABASE_URL = composed.DATABASE_URL.replace(':postgres@', ':$(POSTGRES_PASSWORD)@');
