@@ -5,9 +5,12 @@ import { promisify } from 'node:util';
  * Runs a command without blocking this process' event loop (a build can take minutes on a cold, busy machine,
  * and Vitest's workers must still be answered meanwhile); its stderr shows, its stdout is the result.
  */
-export function runAsync(command: string, args: string[]): Promise<string> {
+export function runAsync(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('error', reject);
@@ -34,6 +37,6 @@ export async function outcome(
   }
 }
 
-/** Runs a build script (scripts/collector/build.sh, scripts/dev/promtool.sh), cached per machine; its binary's path. */
+/** Runs a build script (scripts/collector/build.sh, scripts/dev/prometheus.sh), cached per machine; what it prints. */
 export const builtBinary = async (script: string): Promise<string> =>
   (await runAsync('bash', [script])).trim();

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,14 @@ export interface ScrapeTarget {
 }
 
 /**
- * A real Prometheus (Debian's `prometheus` binary) on a free port, scraping the given targets every second,
+ * The Prometheus server of the release compose pins, built once per machine by scripts/dev/prometheus.sh (the
+ * test setups build it first, so here it is only looked up).
+ */
+export const prometheusBinary = (): string =>
+  join(execFileSync('bash', ['scripts/dev/prometheus.sh'], { encoding: 'utf8' }).trim(), 'prometheus');
+
+/**
+ * A real Prometheus (the release compose pins) on a free port, scraping the given targets every second,
  * with the given rule files; its data lives in a temporary directory removed at stop.
  */
 export class TestPrometheus {
@@ -68,7 +75,7 @@ export class TestPrometheus {
     writeFileSync(join(this.dir, 'prometheus.yml'), JSON.stringify(config)); // JSON is YAML
     this.url = `http://127.0.0.1:${port}`;
     this.process = spawn(
-      'prometheus',
+      prometheusBinary(),
       [
         `--config.file=${join(this.dir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${join(this.dir, 'data')}`,
