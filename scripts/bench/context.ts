@@ -25,11 +25,16 @@ export interface PartResult {
   notes?: string[];
 }
 
-const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+// The tests' ports (scripts/dev/servers.sh), so that the stack part's sandbox has 5432 / 6379 to itself.
+const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
+const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:56379/14';
 
 /** Postgres and Redis as the tests use them, and a database and Redis db of the benchmark's own. */
 export async function benchContext(quick: boolean): Promise<BenchContext> {
-  execFileSync('bash', ['scripts/dev/servers.sh'], { stdio: 'inherit' });
+  execFileSync('bash', ['scripts/dev/servers.sh'], {
+    stdio: 'inherit',
+    env: { ...process.env, PG_PORT: new URL(admin).port, REDIS_PORT: new URL(redis).port },
+  });
   const client = new Client({ connectionString: admin });
   await client.connect();
   await client.query('DROP DATABASE IF EXISTS ticketing_bench WITH (FORCE)');
@@ -38,7 +43,7 @@ export async function benchContext(quick: boolean): Promise<BenchContext> {
   const databaseUrl = Object.assign(new URL(admin), { pathname: '/ticketing_bench' }).toString();
   return {
     databaseUrl,
-    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14',
+    redisUrl: redis,
     quick,
     tmpDir: mkdtempSync(join(tmpdir(), 'ticketing-bench-')),
   };

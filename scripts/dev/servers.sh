@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the local servers the tests and a non-Docker run need (Postgres, Redis), bound to 127.0.0.1, when
-# they are not already answering. `--install` first installs them, and Prometheus (which the tests start
-# themselves), from Debian's packages (used by .ci/run).
+# they are not already answering: on 5432 / 6379, or PG_PORT / REDIS_PORT (the tests use 55432 / 56379, so
+# the sandbox's own ports stay free). `--install` first installs them from Debian's packages (used by .ci/run).
 set -euo pipefail
 
 PG_PORT=${PG_PORT:-5432}
@@ -19,7 +19,6 @@ if [[ "${1:-}" == "--install" ]]; then
   missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
-  command -v prometheus >/dev/null || missing+=(prometheus)
   if ((${#missing[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -30,6 +29,8 @@ if ! answers "$PG_PORT"; then
   version=$(ls /usr/lib/postgresql | sort -V | tail -1)
   if ! pg_lsclusters -h | grep -q "^$version main"; then pg_createcluster "$version" main >/dev/null; fi
   conf=/etc/postgresql/$version/main/postgresql.conf
+  # One cluster: running on another port, it moves to this one.
+  if pg_lsclusters -h | grep -q "^$version main .* online"; then pg_ctlcluster "$version" main stop; fi
   sed -i "s/^#\?listen_addresses.*/listen_addresses = '127.0.0.1'/; s/^#\?port = .*/port = $PG_PORT/; s/^#\?max_connections.*/max_connections = 300/" "$conf"
   pg_ctlcluster "$version" main start
   wait_for postgres "$PG_PORT"

@@ -2,10 +2,19 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 
-const base = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres');
-const redisBase = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The suite's own ports (scripts/dev/servers.sh starts them there), so a sandbox's 5432 / 6379 stay free.
+const base = new URL(
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres',
+);
+const redisBase = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:56379';
 
 export const adminDatabaseUrl = (): string => base.toString();
+
+/** PG_PORT and REDIS_PORT for scripts/dev/servers.sh, from where the tests look. */
+export const serverPorts = (): Record<string, string> => ({
+  PG_PORT: base.port || '5432',
+  REDIS_PORT: new URL(redisBase).port || '6379',
+});
 
 export const runId = (): string =>
   `ticketing_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
