@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
@@ -79,8 +79,14 @@ export class OtlpReceiver {
   private server?: Server;
   url = '';
 
-  async start(): Promise<this> {
+  /** `other` answers what is not an export (the backends' stand-ins serve their query APIs beside it). */
+  async start(
+    port = 0,
+    host = '127.0.0.1',
+    other?: (request: IncomingMessage, response: ServerResponse) => void,
+  ): Promise<this> {
     this.server = createServer(async (request, response) => {
+      if (other && !/\/v1\/(traces|logs|metrics)$/.test(request.url ?? '')) return other(request, response);
       const body = await readBody(request);
       this.contentTypes.add(String(request.headers['content-type']));
       // Any prefix: the collector sends Loki's logs to <loki>/otlp/v1/logs.
@@ -94,7 +100,7 @@ export class OtlpReceiver {
       } else if (request.url?.endsWith('/v1/metrics')) this.metricExports++;
       else return response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    }).listen(0, '127.0.0.1');
+    }).listen(port, host);
     await once(this.server, 'listening');
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
     return this;

@@ -68,11 +68,8 @@ export class PyroscopeReceiver {
   private held: ServerResponse[] = [];
   url = '';
 
-  async start(port = 0): Promise<this> {
-    this.server = createServer((request, response) => void this.handle(request, response)).listen(
-      port,
-      '127.0.0.1',
-    );
+  async start(port = 0, host = '127.0.0.1'): Promise<this> {
+    this.server = createServer((request, response) => void this.handle(request, response)).listen(port, host);
     await once(this.server, 'listening');
     this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
     return this;
@@ -119,6 +116,7 @@ export class PyroscopeReceiver {
       ];
       return json(200, names.length ? { names } : {});
     }
+    if (url.pathname === '/ready') return void response.writeHead(200).end('ready\n');
     json(404, { code: 'not_found', message: '404 page not found' });
   }
 
