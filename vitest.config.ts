@@ -1,5 +1,6 @@
-// Read by `npm test` (vitest run). Three projects: unit specs beside the code, e2e against the built
-// services on real Postgres/Redis, and static + live checks of the stack's configs.
+// Read by `npm test` (vitest run). Four projects: unit specs beside the code, e2e against the built
+// services on real Postgres/Redis, static + live checks of the stack's configs, and the whole sandbox on a
+// real Docker engine.
 import { join } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
@@ -35,6 +36,16 @@ export default defineConfig({
           globalSetup: ['test/setup/global-setup.ts', 'test/setup/stack-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'engine',
+          include: ['test/engine/**/*.test.ts'],
+          globalSetup: ['test/setup/global-setup.ts', 'test/setup/engine-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 1_200_000,
         },
       },
     ],

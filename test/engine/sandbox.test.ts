@@ -1,0 +1,229 @@
+// The sandbox as its users start it, on a real Docker engine (test/setup/engine-setup.ts): the repository's
+// Dockerfile built, `docker compose up -d --wait`, `npm run traffic` and `npm run verify` straight away, then
+// scaled out, stopped, and brought down and up again. What no registry here serves runs as the stand-ins of
+// test/images, named by compose.standins.yaml; Loki, Tempo, Pyroscope and Grafana answer their APIs' parts.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { outcome } from '../support/binaries';
+import { get, post } from '../support/http';
+import { eventually } from '../support/poll';
+
+const override = 'test/engine/compose.standins.yaml';
+const env = () => ({ ...process.env, ...inject('docker'), COMPOSE_BAKE: 'false' });
+const run = (command: string, args: string[]) =>
+  outcome(command, args, { env: env(), maxBuffer: 64 * 1024 * 1024 });
+const compose = (...args: string[]) =>
+  run('docker', ['compose', '-f', 'docker-compose.yml', '-f', override, ...args]);
+const apps = ['user-service', 'queue-service', 'ticket-service'];
+
+async function succeeded(result: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
+  const { code, stdout, stderr } = await result;
+  expect(code, `${stdout}\n${stderr}`.slice(-6000)).toBe(0);
+  return stdout;
+}
+
+interface Container {
+  Service: string;
+  Name: string;
+  State: string;
+  Health: string;
+  ExitCode: number;
+}
+const containers = async (): Promise<Container[]> =>
+  (await succeeded(compose('ps', '--all', '--format', 'json')))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Container);
+
+const prometheus = async (expr: string, time?: number) => {
+  const params = new URLSearchParams({ query: expr, ...(time && { time: String(time / 1000) }) });
+  const answer = await get(`http://127.0.0.1:9090/api/v1/query?${params}`);
+  return answer.body.data.result as { metric: Record<string, string>; value: [number, string] }[];
+};
+const total = async (expr: string) => Number((await prometheus(`sum(${expr})`))[0]?.value[1] ?? 0);
+
+describe('compose.standins.yaml', () => {
+  it('changes image, the apps’ build base and network, and the AGPL servers’ command and healthcheck, nothing else', async () => {
+    const config = async (...files: string[]) =>
+      JSON.parse(
+        await succeeded(
+          run('docker', ['compose', ...files.flatMap((f) => ['-f', f]), 'config', '--format', 'json']),
+        ),
+      );
+    const before = await config('docker-compose.yml');
+    const after = await config('docker-compose.yml', override);
+    const changed: string[] = [];
+    const walk = (a: unknown, b: unknown, path: string) => {
+      if (JSON.stringify(a) === JSON.stringify(b)) return;
+      if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a)) {
+        for (const key of new Set([...Object.keys(a), ...Object.keys(b)]))
+          walk((a as never)[key], (b as never)[key], `${path}.${key}`);
+      } else changed.push(path);
+    };
+    walk(before, after, '');
+    const backends = ['loki', 'tempo', 'pyroscope', 'grafana'];
+    const allowed = [
+      ...Object.keys(before.services).map((s) => `.services.${s}.image`),
+      ...apps.flatMap((s) => [`.services.${s}.build.network`, `.services.${s}.build.args`]),
+      ...backends.flatMap((s) => [`.services.${s}.command`, `.services.${s}.healthcheck.test`]),
+    ];
+    expect(changed.filter((path) => !allowed.includes(path))).toEqual([]);
+    for (const service of Object.keys(before.services))
+      expect(after.services[service].image, service).toMatch(/^ticketing-standin\//);
+  });
+});
+
+describe('the sandbox on a real Docker engine', () => {
+  let userBeforeDown = '';
+
+  beforeAll(async () => {
+    await succeeded(compose('down', '--volumes', '--remove-orphans'));
+    // The real compose/Dockerfile, on the stand-in node base, with no registry but npm's.
+    await succeeded(compose('build'));
+  });
+
+  afterAll(async () => {
+    await compose('down', '--volumes', '--remove-orphans');
+  });
+
+  it('builds an app image that holds the services and no build or test tool', async () => {
+    const probe = `const fs=require('fs');console.log(JSON.stringify(['typescript','@nestjs/cli','vitest','eslint','tsx','@swc/core','@nestjs/core'].filter(p=>fs.existsSync('node_modules/'+p)).concat(fs.readdirSync('dist/apps'))))`;
+    const found = JSON.parse(
+      await succeeded(run('docker', ['run', '--rm', 'ticketing-standin/app:test', 'node', '-e', probe])),
+    );
+    expect(found.sort()).toEqual(['@nestjs/core', ...apps].sort());
+  });
+
+  it('`up -d --wait` leaves every container running, and every one with a healthcheck healthy', async () => {
+    await succeeded(compose('up', '--detach', '--wait'));
+    const services = (await succeeded(compose('config', '--services'))).split('\n').filter(Boolean);
+    const running = await containers();
+    expect(running.map((c) => c.Service).sort()).toEqual(services.sort());
+    for (const container of running) {
+      expect(container.State, container.Name).toBe('running');
+      // The collector's image has no shell and no checker: compose waits for it to run.
+      expect(container.Health, container.Name).toBe(container.Service === 'otel-collector' ? '' : 'healthy');
+    }
+  });
+
+  it('`npm run traffic` then `npm run verify`, straight away: every check the stand-ins can answer passes', async () => {
+    const traffic = await succeeded(run('npm', ['run', '--silent', 'traffic']));
+    expect(traffic).toContain('Tickets issued: 10');
+    const verify = await run('npm', ['run', '--silent', 'verify']);
+    const lines = verify.stdout.split('\n');
+    const failed = lines.filter((l) => l.startsWith('FAIL')).map((l) => l.slice(5));
+    const passed = lines.filter((l) => l.startsWith('PASS')).map((l) => l.slice(5));
+    // Only the panels fail: the Grafana stand-in runs no panel query.
+    expect(
+      failed.filter((name) => !name.startsWith('Grafana: every panel of')),
+      verify.stdout,
+    ).toEqual([]);
+    expect(passed, verify.stdout).toEqual(
+      expect.arrayContaining([
+        'Loki: {app="queue-service"} |= "Joined queue"',
+        'Loki -> Tempo: the join trace shows Redis and database spans',
+        'Prometheus: rate(http_request_duration_seconds_count[1m])',
+        'Prometheus: histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[1m]))',
+        'Prometheus: alert rules loaded',
+        'Pyroscope: a CPU profile of every service',
+        ...['prometheus', 'loki', 'tempo', 'pyroscope'].map((uid) => `Grafana: data source ${uid}`),
+      ]),
+    );
+  });
+
+  it('scaled to three queue-services: Prometheus scrapes three, nginx spreads over all, each user admitted once', async () => {
+    await succeeded(compose('up', '--detach', '--wait', '--scale', 'queue-service=3'));
+    await eventually(
+      async () => (await prometheus('up{job="queue-service"} == 1')).length === 3,
+      'three queue-service targets up in Prometheus',
+      60_000,
+      1000,
+    );
+    const perInstance = async () =>
+      new Map(
+        (
+          await prometheus('sum by (instance) (http_request_duration_seconds_count{app="queue-service"})')
+        ).map((s) => [s.metric.instance, Number(s.value[1])]),
+      );
+    const before = await perInstance();
+    const admittedBefore = await total('ticketing_admissions_total');
+    const users = 30;
+    const ids: string[] = [];
+    for (let i = 0; i < users; i++) {
+      const user = await post('http://127.0.0.1:3003/users', {});
+      expect(user.status).toBe(201);
+      expect((await post('http://127.0.0.1:3001/queue/join', { userId: user.body.id })).status).toBe(200);
+      ids.push(user.body.id);
+    }
+    await eventually(
+      async () => {
+        const statuses = await Promise.all(ids.map((id) => get(`http://127.0.0.1:3001/queue/status/${id}`)));
+        return statuses.every((s) => s.body.status === 'admitted');
+      },
+      `all ${users} users admitted`,
+      60_000,
+      500,
+    );
+    // Three replicas' counters, as Prometheus has them: the total moves by exactly one per user.
+    await eventually(
+      async () => (await total('ticketing_admissions_total')) - admittedBefore >= users,
+      'the admissions in Prometheus',
+      30_000,
+      1000,
+    );
+    expect((await total('ticketing_admissions_total')) - admittedBefore).toBe(users);
+    const after = await eventually(
+      async () => {
+        const now = await perInstance();
+        return now.size === 3 && [...now].every(([instance, n]) => n > (before.get(instance) ?? 0)) && now;
+      },
+      'requests counted by every queue-service replica',
+      30_000,
+      1000,
+    );
+    expect(after.size).toBe(3);
+  });
+
+  it('`docker compose stop`: each app exits 0 within its grace period, its last spans reach the collector', async () => {
+    const traceId = [...crypto.getRandomValues(new Uint8Array(16))]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    const response = await fetch('http://127.0.0.1:3003/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: '{}',
+    });
+    expect(response.status).toBe(201);
+    userBeforeDown = ((await response.json()) as { id: string }).id;
+    // Within the 500 ms export delay, as a rule: then only the shutdown's flush can carry the span.
+    await succeeded(compose('stop', 'queue-lb', ...apps));
+    const stopped = (await containers()).filter((c) => apps.includes(c.Service));
+    expect(stopped.length).toBe(5);
+    // Past its stop_grace_period Docker kills it, and the exit code is 137.
+    for (const container of stopped) {
+      expect(container.State, container.Name).toBe('exited');
+      expect(container.ExitCode, container.Name).toBe(0);
+    }
+    const trace = await eventually(
+      async () => {
+        const answer = await get(`http://127.0.0.1:3200/api/v2/traces/${traceId}`);
+        return answer.body.trace.resourceSpans?.length > 0 && answer.body.trace;
+      },
+      `trace ${traceId} in the Tempo stand-in`,
+      10_000,
+      250,
+    );
+    expect(JSON.stringify(trace)).toContain('user-service');
+  });
+
+  it('`down` then `up`: the named volumes keep the data', async () => {
+    const beforeDown = Date.now();
+    await eventually(
+      async () => (await prometheus('up{job="user-service"}', beforeDown)).length > 0,
+      'an up series before down',
+    );
+    await succeeded(compose('down'));
+    await succeeded(compose('up', '--detach', '--wait'));
+    expect((await get(`http://127.0.0.1:3003/users/${userBeforeDown}`)).status).toBe(200);
+    expect((await prometheus('up{job="user-service"}', beforeDown)).length).toBeGreaterThan(0);
+  });
+});
