@@ -228,7 +228,7 @@ describe('Loki and Tempo configs (reviewed against the pinned releases; they can
   const tempo = parse(readFileSync('compose/tempo/tempo.yaml', 'utf8'));
 
   it('Loki: single binary on the filesystem, schema v13, app promoted to an index label, patterns on', () => {
-    expect(services.loki.image).toBe('grafana/loki:3.7.6');
+    expect(services.loki.image).toBe('grafana/loki:3.7.8');
     expect(loki.schema_config.configs.at(-1)).toMatchObject({
       store: 'tsdb',
       schema: 'v13',
