@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the local servers the tests and a non-Docker run need (Postgres, Redis), bound to 127.0.0.1, when
 # they are not already answering: on 5432 / 6379, or PG_PORT / REDIS_PORT (the tests use 55432 / 56379, so
-# the sandbox's own ports stay free). `--install` first installs them from Debian's packages (used by .ci/run).
+# the sandbox's own ports stay free). `--install` only installs them, from Debian's packages (used by .ci/run).
 set -euo pipefail
 
 PG_PORT=${PG_PORT:-5432}
@@ -23,6 +23,7 @@ if [[ "${1:-}" == "--install" ]]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+  exit 0
 fi
 
 if ! answers "$PG_PORT"; then
