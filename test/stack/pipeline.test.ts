@@ -218,15 +218,20 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
   it('resolves edge latencies in milliseconds (histogram_buckets of tempo.yaml, 1 ms to 10 s)', async () => {
     const { histogram_buckets: buckets } = tempoServiceGraphSettings();
     expect([buckets[0], buckets.at(-1)]).toEqual([0.001, 10]);
-    const expr = (client: string, server: string) =>
-      `histogram_quantile(0.9, sum by (le) (rate(traces_service_graph_request_server_seconds_bucket{client="${client}",server="${server}"}[5m])))`;
     for (const [client, server] of [
       ['queue-service', 'localhost'],
       ['user-service', '127.0.0.1'],
     ]) {
-      const [sample] = await prometheus.query(expr(client, server));
-      // Calls of a millisecond or two, on a loaded machine too: the default buckets (from 0.1 s) read 90 ms.
-      expect(Number(sample.value[1]), `${client} -> ${server}`).toBeLessThan(0.05);
+      // The buckets themselves, not a latency: a busy machine may make any call slow. The default buckets
+      // start at 0.1 s, where a call of a millisecond or two reads as 90 ms.
+      const series = await prometheus.query(
+        `count by (le) (traces_service_graph_request_server_seconds_bucket{client="${client}",server="${server}"})`,
+      );
+      const bounds = series.map((s) => (s.metric.le === '+Inf' ? Infinity : Number(s.metric.le)));
+      expect(
+        bounds.sort((a, b) => a - b),
+        `${client} -> ${server}`,
+      ).toEqual([...buckets, Infinity]);
     }
   });
 
