@@ -1,5 +1,6 @@
 import { cpuProfileType, dashboardLink, profileLink } from '../traffic/grafana';
 import { flattenPanels, GrafanaClient, Panel } from './grafana';
+import { SlowAnswer } from './http';
 import { logChecks } from './logs';
 import { PrometheusClient } from './prometheus';
 import { PyroscopeClient } from './pyroscope';
@@ -96,12 +97,15 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
     const skipped = (panel: Panel) =>
       !e.pyroscope && JSON.stringify(panel).includes('"grafana-pyroscope-datasource"');
     for (const uid of ['prometheus', 'loki', 'tempo', ...(e.pyroscope ? ['pyroscope'] : [])]) {
-      const health = await grafana
-        .datasourceHealth(uid)
-        .catch((error: Error) => ({ status: 'ERROR', message: error.message }));
+      const health = await grafana.datasourceHealth(uid).catch((error: Error) => ({
+        status: 'ERROR',
+        message: error.message,
+        slow: error instanceof SlowAnswer,
+      }));
       results.push({
         name: `Grafana: data source ${uid}`,
         ok: health.status === 'OK',
+        slow: 'slow' in health && health.slow,
         detail: health.message,
         link: `${e.grafana}/connections/datasources/edit/${uid}`,
       });
@@ -109,16 +113,19 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
     for (const { uid, title } of await grafana.dashboards()) {
       const dashboard = await grafana.dashboard(uid);
       const empty: string[] = [];
+      let slow = false;
       const panels = flattenPanels(dashboard.panels).filter((panel) => !skipped(panel));
       for (const panel of panels) {
-        const { ok, error } = await grafana
-          .panelHasData(dashboard, panel)
-          .catch((err: Error) => ({ ok: false, error: err.message }));
+        const { ok, error } = await grafana.panelHasData(dashboard, panel).catch((err: Error) => {
+          slow ||= err instanceof SlowAnswer;
+          return { ok: false, error: err.message };
+        });
         if (!ok) empty.push(`"${panel.title}"${error ? ` (${error})` : ''}`);
       }
       results.push({
         name: `Grafana: every panel of "${title}" has data`,
         ok: empty.length === 0,
+        slow,
         detail: empty.length
           ? `no data in the last 15 minutes: ${empty.join(', ')}`
           : `${panels.length} panels`,
@@ -130,19 +137,37 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
 }
 
 const settled = (results: CheckResult[]) => results.every((r) => r.ok || r.final);
+const anySlow = (results: CheckResult[]) => results.some((r) => r.slow);
 
 /**
  * Every check. Those that fail while the last traffic is younger than the settle time are run again until
- * they pass or that time has passed, so that verify right after `npm run traffic` waits for the telemetry.
+ * they pass or that time has passed, so that verify right after `npm run traffic` waits for the telemetry;
+ * those that fail because a server was slow to answer are run again within the settle time from now, so that
+ * verify right after `docker compose up` waits for a server still warming up.
  */
 export async function runChecks(e: Endpoints, settle: Settle): Promise<CheckResult[]> {
-  const logs = await logChecks(e, settle);
+  const warm = Date.now() + settle.waitMs;
+  const logs = await until(
+    settle,
+    warm,
+    'Loki and Tempo to answer',
+    () => logChecks(e, settle),
+    (l) => !anySlow(l.results),
+  );
   const deadline = (logs.newest ?? 0) + settle.waitMs;
+  const wait = (what: string, checks: () => Promise<CheckResult[]>) =>
+    until(
+      settle,
+      Math.max(deadline, warm),
+      what,
+      checks,
+      (results) => settled(results) || (Date.now() >= deadline && !anySlow(results)),
+    );
   const [metrics, profiles, grafana] = await Promise.all([
-    until(settle, deadline, 'the RED and runtime series in Prometheus', () => metricChecks(e), settled),
+    wait('the RED and runtime series in Prometheus', () => metricChecks(e)),
     // A profile is uploaded every 15 s: it may arrive that long after the traffic.
-    until(settle, deadline, 'a CPU profile of every service', () => profileChecks(e), settled),
-    until(settle, deadline, 'every dashboard panel to have data', () => grafanaChecks(e), settled),
+    wait('a CPU profile of every service', () => profileChecks(e)),
+    wait('every dashboard panel to have data', () => grafanaChecks(e)),
   ]);
   return [...logs.results, ...metrics, ...profiles, ...grafana];
 }

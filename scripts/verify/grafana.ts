@@ -93,10 +93,12 @@ export class GrafanaClient {
       };
     });
     if (!queries.length) return { ok: true };
+    // A panel waits for its data source's server, which may be Pyroscope's slow first query.
     const response = await fetchJson<QueryResult>(`${this.url}/api/ds/query`, {
       method: 'POST',
       headers: this.headers,
       body: { from: 'now-15m', to: 'now', queries },
+      budgetMs: 30_000,
     });
     const results = Object.values(response.results);
     const error = results.find((r) => r.error)?.error;

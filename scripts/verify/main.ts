@@ -1,6 +1,7 @@
 // `npm run verify [-- --traffic]`: the chapter's checkpoints against the running stack, each PASS or FAIL.
 import { spawnSync } from 'node:child_process';
 import { CheckResult, Endpoints, runChecks } from './checks';
+import { slowServers } from './http';
 import { settleFromEnv } from './settle';
 
 export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
@@ -52,6 +53,10 @@ async function main(): Promise<number> {
   const results = await runChecks(endpoints(process.env), settle);
   const colour = process.stdout.isTTY;
   for (const result of results) console.log(format(result, colour));
+  for (const [server, ms] of slowServers())
+    console.log(
+      `\nSlow: ${server} took ${(ms / 1000).toFixed(1)} s to answer (up, but slow; still starting?)`,
+    );
   const failed = results.filter((r) => !r.ok).length;
   console.log(`\n${results.length - failed} passed, ${failed} failed`);
   return failed ? 1 : 0;

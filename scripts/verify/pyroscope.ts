@@ -1,6 +1,9 @@
 import { fetchJson } from './http';
 
-/** Pyroscope's query API (Connect over JSON, api/querier/v1/querier.proto): which services have profiles. */
+/**
+ * Pyroscope's query API (Connect over JSON, api/querier/v1/querier.proto): which services have profiles. A fresh
+ * Pyroscope 2.2 took 10 s to answer its first LabelValues, so a query has 30 s.
+ */
 export class PyroscopeClient {
   constructor(readonly url: string) {}
 
@@ -16,6 +19,7 @@ export class PyroscopeClient {
           start: from,
           end: to,
         },
+        budgetMs: 30_000,
       },
     );
     return response.names ?? [];

@@ -1,3 +1,5 @@
+import { SlowAnswer } from './http';
+
 export interface CheckResult {
   name: string;
   ok: boolean;
@@ -5,6 +7,8 @@ export interface CheckResult {
   link?: string;
   /** Failed for a reason that waiting does not change (a server that cannot be reached). */
   final?: boolean;
+  /** Failed because a server gave no answer in time: worth asking again while the stack warms up. */
+  slow?: boolean;
 }
 
 export interface Endpoints {
@@ -20,19 +24,19 @@ export interface Endpoints {
 
 export const window = () => ({ from: Date.now() - 15 * 60_000, to: Date.now() });
 
-/** A server that cannot be asked is a failure that waiting does not mend. */
+/** A server that cannot be asked is a failure that waiting does not mend; one that is slow may answer later. */
 export async function guard<T>(
-  failed: (name: string, detail: string) => T,
+  failed: (name: string, detail: string, slow: boolean) => T,
   name: string,
   run: () => Promise<T>,
 ): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    return failed(name, (error as Error).message);
+    return failed(name, (error as Error).message, error instanceof SlowAnswer);
   }
 }
 
-export const failedGroup = (name: string, detail: string): CheckResult[] => [
-  { name, ok: false, final: true, detail },
+export const failedGroup = (name: string, detail: string, slow = false): CheckResult[] => [
+  { name, ok: false, final: !slow, slow, detail },
 ];

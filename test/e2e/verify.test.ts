@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   chapterQueries,
@@ -11,6 +12,7 @@ import {
   runChecks,
 } from '../../scripts/verify/checks';
 import { resolveVariables } from '../../scripts/verify/grafana';
+import { slowServers } from '../../scripts/verify/http';
 import { endpoints as verifyEndpoints } from '../../scripts/verify/main';
 import { Settle } from '../../scripts/verify/settle';
 import { createDatabase, freshRedis } from '../support/databases';
@@ -115,6 +117,9 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     noPyroscope: false,
     /** The services Pyroscope has CPU profiles of. */
     profiled: ['queue-service', 'user-service', 'ticket-service'],
+    /** The next LabelValues (Pyroscope) and query_range (Loki) are answered this late, as a fresh server's. */
+    profileQueryLateMs: 0,
+    lokiQueryLateMs: 0,
   };
   const tempoRequests: string[] = [];
   const said: string[] = [];
@@ -229,7 +234,15 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       const path = request.url!.split('?')[0];
       const json = (status: number, value: unknown) =>
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-      if (path === '/loki/api/v1/query_range') return json(200, lokiResponse());
+      const late = async (key: 'profileQueryLateMs' | 'lokiQueryLateMs') => {
+        const ms = state[key];
+        state[key] = 0;
+        await sleep(ms);
+      };
+      if (path === '/loki/api/v1/query_range') {
+        await late('lokiQueryLateMs');
+        return json(200, lokiResponse());
+      }
       if (path.includes('/traces/')) {
         const [status, value] = tempoAnswer(path);
         return typeof value === 'string'
@@ -251,6 +264,7 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       }
       // Pyroscope's Connect API over JSON: protojson leaves an empty list out.
       if (path === '/querier.v1.QuerierService/LabelValues') {
+        await late('profileQueryLateMs');
         const asked = JSON.parse(body) as { name: string; matchers: string[] };
         const cpu = asked.matchers.join().includes('wall:cpu:nanoseconds:wall:nanoseconds');
         const names = asked.name === 'service_name' && cpu ? state.profiled : [];
@@ -475,6 +489,23 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     state.profiled = [];
     expect((await profileChecks(endpoints()))[0].ok).toBe(false);
     state.profiled = ['queue-service', 'user-service', 'ticket-service'];
+  });
+
+  it('waits for a Pyroscope whose first query takes 10 s, as a fresh one’s did, and names it as slow', async () => {
+    state.profileQueryLateMs = 10_500;
+    expect(await profileChecks(endpoints())).toMatchObject([{ ok: true }]);
+    expect(slowServers().get(url)).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('reports a server that answers nothing in time as slow, not unreachable, and asks it again', async () => {
+    state.lokiQueryLateMs = 11_000;
+    const [result] = (await logChecks(endpoints())).results;
+    expect(result).toMatchObject({ ok: false, slow: true, final: false });
+    expect(result.detail).toBe(`${url} gave no answer within 10 s: it is up but slow (still starting?)`);
+    state.lokiQueryLateMs = 11_000;
+    const results = await runChecks(endpoints(), settle(30_000));
+    expect(said.some((m) => m.startsWith('Waiting for Loki and Tempo to answer'))).toBe(true);
+    expect(results.filter((r) => r.name.startsWith('Loki')).every((r) => r.ok)).toBe(true);
   });
 
   it('resolves template variables the way the check runs them', () => {
