@@ -24,37 +24,103 @@ interface Exporter<T> {
 }
 
 /**
- * Wraps an exporter so that an unreachable collector is reported once when the outage starts and once when it
- * ends, instead of once per failed batch. The batch processors around it keep their bounded queues.
+ * Wraps an exporter so that a collector that is away (restarting, say) loses nothing up to a bound: a batch it
+ * could not take is held and sent again, oldest first, as soon as it answers (asked every `retryMs` meanwhile).
+ * Past `limit` items the oldest are dropped and counted. The batch processor in front keeps its own bounded
+ * queue; this only keeps what the exporter would have thrown away. The outage is said once when it starts,
+ * once when it ends, and once if it drops anything.
  */
-export class OutageReportingExporter<T> implements Exporter<T> {
+export class HoldingExporter<T> implements Exporter<T> {
+  private readonly held: T[][] = [];
+  private heldItems = 0;
+  private dropped = 0;
   private failing = false;
+  private sending?: Promise<void>;
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly signal: string,
     private readonly inner: Exporter<T>,
+    private readonly limit: number,
+    private readonly retryMs = 1000,
   ) {}
 
   export(items: T[], done: (result: ExportResult) => void): void {
-    this.inner.export(items, (result) => {
-      if (result.code === ExportResultCode.SUCCESS) {
-        if (this.failing) reportTelemetry('info', `Exporting ${this.signal} works again`);
-        this.failing = false;
-      } else if (!this.failing) {
+    this.hold(items);
+    done({ code: ExportResultCode.SUCCESS });
+    void this.send();
+  }
+
+  /** Sends what is held; resolves when all is sent or the collector has refused again. */
+  send(): Promise<void> {
+    this.sending ??= this.sendHeld().finally(() => (this.sending = undefined));
+    return this.sending;
+  }
+
+  private async sendHeld(): Promise<void> {
+    clearTimeout(this.retry);
+    while (this.held.length) {
+      const batch = this.held[0];
+      const result = await new Promise<ExportResult>((resolve) => this.inner.export(batch, resolve));
+      if (result.code !== ExportResultCode.SUCCESS) {
+        if (!this.failing)
+          reportTelemetry('warn', `Cannot export ${this.signal}; holding them until the collector answers`, {
+            err: result.error?.message,
+            limit: this.limit,
+          });
         this.failing = true;
-        reportTelemetry('warn', `Cannot export ${this.signal}; dropping them until the collector answers`, {
-          err: result.error?.message,
-        });
+        this.retry = setTimeout(() => void this.send(), this.retryMs).unref();
+        return;
       }
-      done(result);
-    });
+      if (this.held[0] === batch) {
+        this.held.shift();
+        this.heldItems -= batch.length;
+      }
+    }
+    if (this.failing)
+      reportTelemetry(
+        'info',
+        `Exporting ${this.signal} works again`,
+        this.dropped ? { dropped: this.dropped } : {},
+      );
+    this.failing = false;
+    this.dropped = 0;
   }
 
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
+  private hold(items: T[]): void {
+    if (!items.length) return;
+    this.held.push(items);
+    this.heldItems += items.length;
+    const droppedBefore = this.dropped;
+    while (this.heldItems > this.limit && this.held.length > 1) {
+      const oldest = this.held.shift()!;
+      this.heldItems -= oldest.length;
+      this.dropped += oldest.length;
+    }
+    if (!droppedBefore && this.dropped)
+      reportTelemetry('warn', `Dropping the oldest ${this.signal}: more than ${this.limit} held`, {
+        limit: this.limit,
+      });
   }
 
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
+  /** What is held now (for the tests). */
+  get holding(): number {
+    return this.heldItems;
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.send();
+    await this.inner.forceFlush?.();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.send();
+    clearTimeout(this.retry);
+    if (this.heldItems)
+      reportTelemetry(
+        'warn',
+        `Shutting down with ${this.heldItems} ${this.signal} the collector did not take`,
+      );
+    await this.inner.shutdown();
   }
 }

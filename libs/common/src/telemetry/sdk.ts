@@ -16,9 +16,10 @@ import {
   SpanExporter,
   SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { OutageReportingExporter, reportTelemetry } from './export-health';
+import { HoldingExporter, reportTelemetry } from './export-health';
 import { otlpLogExporter, otlpTraceExporter } from './exporters';
 import { instrumentations } from './instrumentations';
+import { useCachedLookups } from './lookup';
 import { startProfiling, stopProfiling } from './profiling';
 import { SignalSettings, telemetrySettings } from './telemetry-env';
 
@@ -32,12 +33,20 @@ let started = false;
 
 export const telemetryEnabled = (): boolean => process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true';
 
+// What a batch processor may queue (OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BLRP_MAX_QUEUE_SIZE, the SDK's default
+// otherwise) is also what is held for a collector that is away.
+const holdLimit = (batch: SignalSettings['batch']) => batch.maxQueueSize ?? 2048;
+
 const spanProcessors = ({ exporters, protocol, batch }: SignalSettings): SpanProcessor[] =>
   exporters.map((name) =>
     name === 'console'
       ? new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })
       : new BatchSpanProcessor({
-          exporter: new OutageReportingExporter('spans', otlpTraceExporter(protocol)) as SpanExporter,
+          exporter: new HoldingExporter(
+            'spans',
+            otlpTraceExporter(protocol),
+            holdLimit(batch),
+          ) as SpanExporter,
           ...batch,
         }),
   );
@@ -47,7 +56,11 @@ const logRecordProcessors = ({ exporters, protocol, batch }: SignalSettings): Lo
     name === 'console'
       ? new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })
       : new BatchLogRecordProcessor({
-          exporter: new OutageReportingExporter('logs', otlpLogExporter(protocol)) as LogRecordExporter,
+          exporter: new HoldingExporter(
+            'logs',
+            otlpLogExporter(protocol),
+            holdLimit(batch),
+          ) as LogRecordExporter,
           ...batch,
         }),
   );
@@ -65,6 +78,7 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
   const settings = telemetrySettings(process.env);
   const { traces, logs, profiling } = settings;
   const name = process.env.OTEL_SERVICE_NAME?.trim() || serviceName;
+  useCachedLookups();
   // Profiles do not need the OpenTelemetry SDK: PYROSCOPE_SERVER_ADDRESS alone turns them on.
   startProfiling(profiling, name, serviceVersion);
   if (!telemetryEnabled()) return;
@@ -72,7 +86,7 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
     { ...console, verbose: () => undefined, debug: () => undefined, info: () => undefined },
     DiagLogLevel.WARN,
   );
-  // Failed exports are reported once per outage by OutageReportingExporter; anything else still shows.
+  // Failed exports are reported once per outage by HoldingExporter; anything else still shows.
   setGlobalErrorHandler((error) => {
     if (
       !/export|ECONNREFUSED|timeout|Not Found|socket hang up/i.test(
