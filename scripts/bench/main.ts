@@ -1,5 +1,5 @@
 // `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory profiling.
+// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory profiling stack.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
@@ -9,6 +9,7 @@ import { freshness } from './freshness';
 import { memory } from './memory';
 import { profiling } from './profiling';
 import { seatRace } from './seat-race';
+import { stack } from './stack';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
 import { trafficGenerator } from './traffic-generator';
@@ -23,6 +24,7 @@ const parts = {
   freshness,
   memory,
   profiling,
+  stack,
 };
 
 function render(rows: string[][]): string {
