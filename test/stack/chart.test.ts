@@ -288,6 +288,7 @@ describe('charts/ticketing-sandbox', () => {
     expect(container.env).toEqual([
       { name: 'TEMPO_OTLP_ENDPOINT', value: 'http://tempo.monitoring.svc.cluster.local:4318' },
       { name: 'LOKI_OTLP_ENDPOINT', value: 'http://loki.monitoring.svc.cluster.local:3100/otlp' },
+      { name: 'GOMEMLIMIT', value: compose.services['otel-collector'].environment.GOMEMLIMIT },
     ]);
   });
 });
