@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Docker Compose v2 (the CLI plugin) for the stack test, built once per machine from the Go module proxy and
 # installed under our own DOCKER_CONFIG (default ~/.cache/ticketing-sandbox/docker-config), never the user's.
-# `go install` refuses the module (its go.mod has exclude directives), so it is built as the main module.
+# `go install` refuses the module (its go.mod has exclude directives): it is built as the main module.
 # Prints the DOCKER_CONFIG folder whose cli-plugins/docker-compose it installed.
 set -euo pipefail
 version=v2.40.3
@@ -13,12 +13,9 @@ if [[ -x $plugin ]] && [[ $("$plugin" version --short 2>/dev/null) == "${version
 fi
 
 echo "Building Docker Compose $version once per machine (a few minutes)..." >&2
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
-export GOPATH=${GOPATH:-$HOME/go} GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0
-source=$(go mod download -json "github.com/docker/compose/v2@$version" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
-cp -r "$source" "$work/src" && chmod -R u+w "$work/src"
-(cd "$work/src" &&
+source "$(dirname "$0")/go-module.sh"
+module_source "github.com/docker/compose/v2@$version"
+(cd "$src" &&
   go build -trimpath -ldflags "-s -w -X github.com/docker/compose/v2/internal.Version=$version" \
     -o "$work/docker-compose" ./cmd) >&2
 mkdir -p "$(dirname "$plugin")"

@@ -16,13 +16,10 @@ if [[ -x $cache/prometheus && -x $cache/promtool ]]; then
 fi
 
 echo "Building Prometheus $tag ($module_version) once per machine (a few minutes)..." >&2
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
-export GOPATH=${GOPATH:-$HOME/go} GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0
-source=$(go mod download -json "github.com/prometheus/prometheus@$module_version" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
-cp -r "$source" "$work/src" && chmod -R u+w "$work/src"
+source "$(dirname "$0")/go-module.sh"
+module_source "github.com/prometheus/prometheus@$module_version"
 version_flags="-X github.com/prometheus/common/version.Version=$tag"
-(cd "$work/src" &&
+(cd "$src" &&
   go build -trimpath -tags remove_all_sd,enable_dns_sd -ldflags "-s -w $version_flags" -o "$work/prometheus" ./cmd/prometheus &&
   go build -trimpath -ldflags "-s -w $version_flags" -o "$work/promtool" ./cmd/promtool) >&2
 mkdir -p "$cache"
