@@ -79,12 +79,55 @@ describe('CPU and heap profiles of every service, to Pyroscope', () => {
     expect(hot[0].stack.some((frame) => frame.includes('faults'))).toBe(true);
   });
 
+  it('labels each CPU sample with the span of its request, and marks those spans for Grafana', async () => {
+    const users = await start(pyroscope.url, {
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_SERVICE_NAME: 'spans',
+    });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => post(`${users.url}/users`, {})));
+    expect(answers.every((a) => a.status === 201)).toBe(true);
+    expect(await users.stop()).toBe(0);
+    const servers = otlp.spans.filter(
+      (s) => s.service === 'spans' && s.kind === 2 && s.attributes['http.route'] === '/users',
+    );
+    expect(servers).toHaveLength(50);
+    for (const span of servers) expect(span.attributes['pyroscope.profile.id']).toBe(span.spanId);
+    const ids = new Set(servers.map((s) => s.spanId));
+    const hot = pyroscope
+      .of('spans', cpu)
+      .flatMap((p) => p.samples)
+      .filter((s) => s.stack.some((frame) => frame.includes('burnCpuOnPurpose')));
+    expect(hot.length).toBeGreaterThan(0);
+    for (const sample of hot) {
+      expect(ids.has(String(sample.labels.span_id)), JSON.stringify(sample.labels)).toBe(true);
+      // The span's name when the profile was cut: a request still running is named by its method alone.
+      expect(['POST', 'POST /users']).toContain(sample.labels.span_name);
+    }
+    // Only a local root carries the attribute: not the SQL spans under a request.
+    const own = otlp.spans.filter((s) => s.service === 'spans');
+    const children = own.filter((s) => own.some((parent) => parent.spanId === s.parentSpanId));
+    expect(children.length).toBeGreaterThan(0);
+    expect(children.filter((s) => 'pyroscope.profile.id' in s.attributes)).toEqual([]);
+  });
+
   it('sends nothing when PYROSCOPE_SERVER_ADDRESS is not set', async () => {
     const quiet = new PyroscopeReceiver();
     await quiet.start();
-    const users = await start(undefined, { PYROSCOPE_APPLICATION_NAME: 'quiet' });
+    const users = await start(undefined, {
+      PYROSCOPE_APPLICATION_NAME: 'quiet',
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_SERVICE_NAME: 'quiet',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
     await load(users, 10);
     expect(await users.stop()).toBe(0);
+    // No profiles, so no span claims one.
+    const spans = otlp.spans.filter((s) => s.service === 'quiet');
+    expect(spans.length).toBeGreaterThan(0);
+    expect(spans.filter((s) => 'pyroscope.profile.id' in s.attributes)).toEqual([]);
     expect(quiet.profiles).toEqual([]);
     expect(pyroscope.profiles.filter((p) => p.app === 'quiet')).toEqual([]);
     expect(users.lines.join('\n')).not.toMatch(/profil/i);

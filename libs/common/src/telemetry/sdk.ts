@@ -20,7 +20,8 @@ import { HoldingExporter, reportTelemetry } from './export-health';
 import { otlpLogExporter, otlpTraceExporter } from './exporters';
 import { instrumentations } from './instrumentations';
 import { useCachedLookups } from './lookup';
-import { startProfiling, stopProfiling } from './profiling';
+import { profilingRunning, startProfiling, stopProfiling } from './profiling';
+import { SpanProfileContextManager, SpanProfileProcessor } from './span-profiles';
 import { SignalSettings, telemetrySettings } from './telemetry-env';
 
 export interface TelemetryOptions {
@@ -96,6 +97,8 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
       reportTelemetry('warn', 'OpenTelemetry error', { err: String(error) });
     }
   });
+  // Span profiles link a span to its samples: only worth it when both are sent.
+  const spanProfiles = profilingRunning() && traces.exporters.length > 0;
   sdk = new NodeSDK({
     serviceName: name,
     resource: resourceFromAttributes({
@@ -105,7 +108,9 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
       app: name,
     }),
     // None of either (OTEL_*_EXPORTER=none) is no provider at all: the instrumentations then make no-op spans.
-    spanProcessors: spanProcessors(traces),
+    // With profiles on, root spans are marked for Grafana and entered into the profiler's context.
+    spanProcessors: [...(spanProfiles ? [new SpanProfileProcessor()] : []), ...spanProcessors(traces)],
+    ...(spanProfiles && { contextManager: new SpanProfileContextManager() }),
     ...(logs.exporters.length ? { logRecordProcessors: logRecordProcessors(logs) } : {}),
     // Metrics are scraped from /metrics (prom-client). Left to itself the SDK would also push OTLP metrics
     // and have the HTTP instrumentations record a histogram per request; OTEL_METRICS_EXPORTER asks for them.
