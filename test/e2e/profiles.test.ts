@@ -112,6 +112,24 @@ describe('CPU and heap profiles of every service, to Pyroscope', () => {
     expect(children.filter((s) => 'pyroscope.profile.id' in s.attributes)).toEqual([]);
   });
 
+  it('with PYROSCOPE_SPAN_PROFILES=false, profiles carry no span and spans claim no profile', async () => {
+    const users = await start(pyroscope.url, {
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_SERVICE_NAME: 'nospans',
+      PYROSCOPE_SPAN_PROFILES: 'false',
+    });
+    await load(users, 20);
+    expect(await users.stop()).toBe(0);
+    const samples = pyroscope.of('nospans', cpu).flatMap((p) => p.samples);
+    expect(samples.some((s) => s.stack.some((frame) => frame.includes('burnCpuOnPurpose')))).toBe(true);
+    expect(samples.filter((s) => 'span_id' in s.labels)).toEqual([]);
+    const spans = otlp.spans.filter((s) => s.service === 'nospans');
+    expect(spans.length).toBeGreaterThan(0);
+    expect(spans.filter((s) => 'pyroscope.profile.id' in s.attributes)).toEqual([]);
+  });
+
   it('sends nothing when PYROSCOPE_SERVER_ADDRESS is not set', async () => {
     const quiet = new PyroscopeReceiver();
     await quiet.start();

@@ -98,7 +98,7 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
     }
   });
   // Span profiles link a span to its samples: only worth it when both are sent.
-  const spanProfiles = profilingRunning() && traces.exporters.length > 0;
+  const spanProfiles = profilingRunning() && profiling.spanProfiles && traces.exporters.length > 0;
   sdk = new NodeSDK({
     serviceName: name,
     resource: resourceFromAttributes({

@@ -24,7 +24,7 @@ describe(SpanProfileContextManager.name, () => {
   const manager = new SpanProfileContextManager().enable();
   context.setGlobalContextManager(manager);
   const provider = new TracerProvider({
-    spanProcessors: [new SpanProfileProcessor(), new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SpanProfileProcessor(), new SimpleSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('test');
   afterAll(() => context.disable());

@@ -65,6 +65,8 @@ const telemetryEnvSchema = z.object({
   PYROSCOPE_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1000).default(15_000),
   PYROSCOPE_WALL_SAMPLING_INTERVAL_MICROS: z.coerce.number().int().min(1000).default(10_000),
   PYROSCOPE_WALL_COLLECT_CPU_TIME: kinds.boolean(true),
+  // Ours, not the SDK's: label each sample with its span (span-profiles.ts).
+  PYROSCOPE_SPAN_PROFILES: kinds.boolean(true),
   PYROSCOPE_HEAP_SAMPLING_INTERVAL_BYTES: z.coerce
     .number()
     .int()
@@ -86,6 +88,8 @@ export interface ProfilingSettings {
   flushIntervalMs: number;
   samplingIntervalMicros: number;
   collectCpuTime: boolean;
+  /** Each sample labelled with its span, and root spans marked for Grafana. */
+  spanProfiles: boolean;
   heapSamplingIntervalBytes: number;
 }
 
@@ -122,6 +126,7 @@ export function telemetrySettings(source: NodeJS.ProcessEnv): {
       flushIntervalMs: env.PYROSCOPE_FLUSH_INTERVAL_MS,
       samplingIntervalMicros: env.PYROSCOPE_WALL_SAMPLING_INTERVAL_MICROS,
       collectCpuTime: env.PYROSCOPE_WALL_COLLECT_CPU_TIME,
+      spanProfiles: env.PYROSCOPE_SPAN_PROFILES,
       heapSamplingIntervalBytes: env.PYROSCOPE_HEAP_SAMPLING_INTERVAL_BYTES,
     },
     instrumentations: enabled.filter((name) => !env.OTEL_NODE_DISABLED_INSTRUMENTATIONS?.includes(name)),
