@@ -42,6 +42,15 @@ describe('CPU and heap profiles of every service, to Pyroscope', () => {
     started.push(service);
     return service;
   };
+  /** Traced too, as `name`, exporting to the OTLP receiver within 100 ms. */
+  const traced = (name: string, extra: Record<string, string> = {}) =>
+    start(pyroscope.url, {
+      OTEL_SDK_DISABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_SERVICE_NAME: name,
+      ...extra,
+    });
   const load = async (service: RunningService, requests = 30) => {
     for (let i = 0; i < requests; i++) expect((await post(`${service.url}/users`, {})).status).toBe(201);
   };
@@ -80,12 +89,7 @@ describe('CPU and heap profiles of every service, to Pyroscope', () => {
   });
 
   it('labels each CPU sample with the span of its request, and marks those spans for Grafana', async () => {
-    const users = await start(pyroscope.url, {
-      OTEL_SDK_DISABLED: 'false',
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_SERVICE_NAME: 'spans',
-    });
+    const users = await traced('spans');
     const answers = await Promise.all(Array.from({ length: 50 }, () => post(`${users.url}/users`, {})));
     expect(answers.every((a) => a.status === 201)).toBe(true);
     expect(await users.stop()).toBe(0);
@@ -113,13 +117,7 @@ describe('CPU and heap profiles of every service, to Pyroscope', () => {
   });
 
   it('with PYROSCOPE_SPAN_PROFILES=false, profiles carry no span and spans claim no profile', async () => {
-    const users = await start(pyroscope.url, {
-      OTEL_SDK_DISABLED: 'false',
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_SERVICE_NAME: 'nospans',
-      PYROSCOPE_SPAN_PROFILES: 'false',
-    });
+    const users = await traced('nospans', { PYROSCOPE_SPAN_PROFILES: 'false' });
     await load(users, 20);
     expect(await users.stop()).toBe(0);
     const samples = pyroscope.of('nospans', cpu).flatMap((p) => p.samples);
