@@ -4,6 +4,7 @@
 // chapter's traffic, and OOM kills and restarts.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { startEngine } from '../../test/support/engine';
 import { PartResult } from './context';
 import { median, spread } from './harness';
 
@@ -11,12 +12,8 @@ const exec = promisify(execFile);
 const override = 'test/engine/compose.standins.yaml';
 
 async function engine(): Promise<NodeJS.ProcessEnv> {
-  await exec('bash', ['scripts/dev/docker.sh', 'start']);
-  const host = (await exec('bash', ['scripts/dev/docker.sh', 'env'])).stdout.trim().replace(/^DOCKER_HOST=/, '');
-  const config = (await exec('bash', ['scripts/dev/compose.sh'])).stdout.trim();
-  const env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: config, COMPOSE_BAKE: 'false' };
-  await exec('bash', ['test/images/build.sh'], { env });
-  return env;
+  const { env } = await startEngine();
+  return { ...process.env, ...env, COMPOSE_BAKE: 'false' };
 }
 
 interface Stats {
