@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TrafficOptions } from './options';
 
-type Settings = { errorRate: number; delayMs: number; cpuMs: number };
+type Settings = { errorRate: number; delayMs: number; cpuMs: number; leakMbPerSecond: number };
+const settingNames = ['errorRate', 'delayMs', 'cpuMs', 'leakMbPerSecond'] as const;
 
 const serviceUrl = (urls: TrafficOptions['urls'], service: string) =>
   ({ 'user-service': urls.user, 'queue-service': urls.queue, 'ticket-service': urls.ticket })[service]!;
@@ -31,13 +33,28 @@ export async function applyFaults(options: TrafficOptions): Promise<() => Promis
     const url = serviceUrl(options.urls, service);
     const current = await fetch(`${url}/admin/faults`, { signal: AbortSignal.timeout(5000) });
     if (current.ok) before.set(url, (await current.json()) as Settings);
-    const wanted: Partial<Settings> = {};
-    if (faults.errorRate !== undefined) wanted.errorRate = faults.errorRate;
-    if (faults.delayMs !== undefined) wanted.delayMs = faults.delayMs;
-    if (faults.cpuMs !== undefined) wanted.cpuMs = faults.cpuMs;
+    const wanted = Object.fromEntries(
+      settingNames.flatMap((name) => (faults[name] === undefined ? [] : [[name, faults[name]]])),
+    );
     await put(url, wanted);
   }
   return async () => {
-    for (const [url, settings] of before) await put(url, settings).catch(() => undefined);
+    for (const [url, settings] of before) await restore(url, settings);
   };
+}
+
+// A leaking service may be restarting just then (its OOM kill): the restore is retried for half a minute.
+async function restore(url: string, settings: Settings): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await put(url, settings);
+      return;
+    } catch (error) {
+      if (attempt >= 15) {
+        process.stderr.write(`Could not put back the faults of ${url}: ${(error as Error).message}\n`);
+        return;
+      }
+      await sleep(2000);
+    }
+  }
 }

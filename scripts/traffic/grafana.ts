@@ -4,6 +4,7 @@ export const dashboards = {
   flow: 'ticketing-flow',
   runtime: 'ticketing-nodejs',
   pipeline: 'ticketing-pipeline',
+  use: 'ticketing-use',
 };
 
 interface Range {

@@ -52,6 +52,11 @@ describe(parseOptions.name, () => {
     expect(parseOptions(['--scenario', 'errors'], {})).toMatchObject({
       faults: { errorRate: 0.2, services: ['queue-service'] },
     });
+    expect(parseOptions(['--scenario', 'leak'], {})).toMatchObject({
+      durationMs: 180_000,
+      faults: { leakMbPerSecond: 2, services: ['ticket-service'] },
+    });
+    expect(parseOptions(['--leak', '8'], {})).toMatchObject({ faults: { leakMbPerSecond: 8 } });
   });
 
   it('refuses bad input with a message naming the option', () => {
@@ -60,6 +65,8 @@ describe(parseOptions.name, () => {
     expect(() => parseOptions(['--interval', 'soon'], {})).toThrow(/--interval/);
     expect(() => parseOptions(['--cpu', '2.5'], {})).toThrow(/--cpu/);
     expect(() => parseOptions(['--cpu', '20000'], {})).toThrow(/--cpu/);
+    expect(() => parseOptions(['--leak', '65'], {})).toThrow(/--leak/);
+    expect(() => parseOptions(['--leak', 'lots'], {})).toThrow(/--leak/);
     expect(() => parseOptions(['--scenario', 'chaos'], {})).toThrow(/--scenario must be one of/);
     expect(() => parseOptions(['1', '2'], {})).toThrow(/at most one/);
   });

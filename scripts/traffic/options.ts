@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 
-export type Scenario = 'chapter' | 'surge' | 'slow-tickets' | 'busy-tickets' | 'errors';
+export type Scenario = 'chapter' | 'surge' | 'slow-tickets' | 'busy-tickets' | 'errors' | 'leak';
 
 export interface TrafficOptions {
   users: number;
   intervalMs: number;
   concurrency: number;
   durationMs?: number;
-  faults?: { errorRate?: number; delayMs?: number; cpuMs?: number; services: string[] };
+  faults?: Partial<Record<'errorRate' | 'delayMs' | 'cpuMs' | 'leakMbPerSecond', number>> & {
+    services: string[];
+  };
   scenario: Scenario;
   urls: { user: string; queue: string; ticket: string; grafana: string };
 }
@@ -23,11 +25,13 @@ export const usage = `Usage: npm run traffic -- [users] [options]
   --delay MS             delay every service's requests by up to MS during the run
   --cpu MS               make every service burn up to MS of CPU per request during the run (a hot spot
                          in the profiles)
-  --scenario NAME        chapter (default) | surge | slow-tickets | busy-tickets | errors
+  --leak MB              make every service hold MB more memory each second during the run, until its
+                         container is OOM-killed and restarted (0..64)
+  --scenario NAME        chapter (default) | surge | slow-tickets | busy-tickets | errors | leak
   -h, --help             this text
 
 Environment: USER_SERVICE_URL, QUEUE_SERVICE_URL, TICKET_SERVICE_URL (default localhost:3003/3001/3002),
-GRAFANA_URL (default http://localhost:3000). --faults, --delay and --cpu need FAULTS_ENABLED=true on the services.`;
+GRAFANA_URL (default http://localhost:3000). --faults, --delay, --cpu and --leak need FAULTS_ENABLED=true on the services.`;
 
 export class UsageError extends Error {}
 
@@ -56,6 +60,9 @@ const scenarios: Record<Scenario, Partial<TrafficOptions>> = {
   'busy-tickets': { users: 60, intervalMs: 100, faults: { cpuMs: 40, services: ['ticket-service'] } },
   // A fifth of queue-service's requests fail: the 5xx ratio and the error traces show it.
   errors: { users: 30, intervalMs: 200, faults: { errorRate: 0.2, services: ['queue-service'] } },
+  // ticket-service, which no other service calls, leaks until its container is OOM-killed and restarted:
+  // the USE dashboard's memory climbs to the limit, then the OOM kill and the restart show.
+  leak: { durationMs: 180_000, faults: { leakMbPerSecond: 2, services: ['ticket-service'] } },
 };
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOptions | 'help' {
@@ -70,6 +77,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
       faults: { type: 'string' },
       delay: { type: 'string' },
       cpu: { type: 'string' },
+      leak: { type: 'string' },
       scenario: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,7 +92,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
 
   const usersText = values.users ?? positionals[0];
   let faults = preset.faults;
-  if (values.faults !== undefined || values.delay !== undefined || values.cpu !== undefined) {
+  const faultFlags = [values.faults, values.delay, values.cpu, values.leak];
+  if (faultFlags.some((flag) => flag !== undefined)) {
     const errorRate = values.faults === undefined ? undefined : Number(values.faults);
     if (errorRate !== undefined && !(errorRate >= 0 && errorRate <= 1)) {
       throw new UsageError(`--faults must be a rate between 0 and 1 (got "${values.faults}")`);
@@ -99,7 +108,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
     if (cpuMs !== undefined && !(Number.isInteger(cpuMs) && cpuMs >= 0 && cpuMs <= 10_000)) {
       throw new UsageError(`--cpu must be a whole number of milliseconds up to 10000 (got "${values.cpu}")`);
     }
-    faults = { errorRate, delayMs, cpuMs, services: ['user-service', 'queue-service', 'ticket-service'] };
+    const leakMbPerSecond = values.leak === undefined ? undefined : Number(values.leak);
+    if (
+      leakMbPerSecond !== undefined &&
+      !(Number.isInteger(leakMbPerSecond) && leakMbPerSecond >= 0 && leakMbPerSecond <= 64)
+    ) {
+      throw new UsageError(`--leak must be a whole number of MB a second up to 64 (got "${values.leak}")`);
+    }
+    const services = ['user-service', 'queue-service', 'ticket-service'];
+    faults = { errorRate, delayMs, cpuMs, leakMbPerSecond, services };
   }
   return {
     scenario,
@@ -110,7 +127,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
         : parseDuration(values.interval, '--interval'),
     concurrency:
       values.concurrency === undefined ? Infinity : positiveInt(values.concurrency, '--concurrency'),
-    durationMs: values.duration === undefined ? undefined : parseDuration(values.duration, '--duration'),
+    durationMs:
+      values.duration === undefined ? preset.durationMs : parseDuration(values.duration, '--duration'),
     faults,
     urls: {
       user: env.USER_SERVICE_URL || 'http://localhost:3003',

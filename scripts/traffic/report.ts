@@ -62,4 +62,6 @@ export const scenarioHints: Record<
     `Busy tickets: ticket-service burns up to 40 ms of CPU per purchase. In the Node.js runtime dashboard, pick ticket-service: its CPU flame graph and top functions show burnCpuOnPurpose: ${dashboardLink(o.urls.grafana, dashboards.runtime, r)}`,
   errors: (o, r) =>
     `Errors: a fifth of queue-service's requests answer 503. Watch the 5xx rate and open an error trace (status = error): ${dashboardLink(o.urls.grafana, dashboards.overview, r)}`,
+  leak: (o, r) =>
+    `Leak: ticket-service holds ${o.faults?.leakMbPerSecond ?? 2} MB more each second until its container is OOM-killed (about a minute and a half) and restarted. In Containers — USE, watch its memory reach 100 % of the limit, then OOM kills and Restarts go to 1: ${dashboardLink(o.urls.grafana, dashboards.use, r)}`,
 };

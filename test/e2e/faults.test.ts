@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cpuSeconds } from '../../scripts/bench/harness';
-import { createDatabase, queryRows } from '../support/databases';
+import { createDatabase, freshRedis, queryRows } from '../support/databases';
 import { get, post, request } from '../support/http';
 import { OtlpReceiver } from '../support/otlp-receiver';
 import { RunningService } from '../support/services';
@@ -15,6 +15,7 @@ describe('faults on purpose', () => {
     databaseUrl = await createDatabase(inject('runId'), 'faults');
     users = await RunningService.start('user-service', {
       DATABASE_URL: databaseUrl,
+      REDIS_URL: await freshRedis(),
       FAULTS_ENABLED: 'true',
       FAULT_ERROR_RATE: '1',
       OTEL_SDK_DISABLED: 'false',
@@ -45,7 +46,12 @@ describe('faults on purpose', () => {
     expect((await get(`${users.url}/health/ready`)).status).toBe(200);
     expect((await get(`${users.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${users.url}/metrics`)).status).toBe(200);
-    expect((await get(`${users.url}/admin/faults`)).body).toEqual({ errorRate: 1, delayMs: 0, cpuMs: 0 });
+    expect((await get(`${users.url}/admin/faults`)).body).toEqual({
+      errorRate: 1,
+      delayMs: 0,
+      cpuMs: 0,
+      leakMbPerSecond: 0,
+    });
   });
 
   it('shows an injected fault in the trace, the log and the 5xx series', async () => {
@@ -75,7 +81,7 @@ describe('faults on purpose', () => {
 
     expect((await request('PUT', `${users.url}/admin/faults`, { cpuMs: 20_000 })).status).toBe(400);
     const changed = await request('PUT', `${users.url}/admin/faults`, { errorRate: 0, delayMs: 200 });
-    expect(changed.body).toEqual({ errorRate: 0, delayMs: 200, cpuMs: 0 });
+    expect(changed.body).toEqual({ errorRate: 0, delayMs: 200, cpuMs: 0, leakMbPerSecond: 0 });
     const durations: number[] = [];
     for (let i = 0; i < 10; i++) {
       const started = performance.now();

@@ -73,6 +73,7 @@ describe('npm run traffic', () => {
       errorRate: 0,
       delayMs: 0,
       cpuMs: 0,
+      leakMbPerSecond: 0,
     });
   });
 

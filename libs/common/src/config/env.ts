@@ -47,6 +47,9 @@ export const commonEnvSchema = z.object({
   FAULT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0),
   FAULT_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   FAULT_CPU_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  FAULT_LEAK_MB_PER_SECOND: z.coerce.number().int().min(0).max(64).default(0),
+  // queue-service's store; for the others only where the fault settings are shared (FAULTS_ENABLED=true).
+  REDIS_URL: env.redisUrl(),
 });
 
 export type CommonEnv = z.infer<typeof commonEnvSchema>;

@@ -5,11 +5,10 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { untracedPath } from '../telemetry/instrumentations';
 
-export interface FaultSettings {
-  errorRate: number;
-  delayMs: number;
-  cpuMs: number;
-}
+import { FaultSettings, FaultState, FaultStore } from './fault-store';
+import { MemoryLeakOnPurpose } from './memory-leak';
+
+export type { FaultSettings } from './fault-store';
 
 const adminPath = '/admin/faults';
 const settingsSchema = {
@@ -19,6 +18,7 @@ const settingsSchema = {
     errorRate: { type: 'number', minimum: 0, maximum: 1 },
     delayMs: { type: 'integer', minimum: 0, maximum: 60_000 },
     cpuMs: { type: 'integer', minimum: 0, maximum: 10_000 },
+    leakMbPerSecond: { type: 'integer', minimum: 0, maximum: 64 },
   },
 } as const;
 
@@ -32,39 +32,72 @@ function burnCpuOnPurpose(ms: number): void {
   while (performance.now() < until) digest = createHash('sha256').update(digest).digest();
 }
 
+const settingsOf = ({ errorRate, delayMs, cpuMs, leakMbPerSecond }: FaultState): FaultSettings => ({
+  ...{ errorRate, delayMs, cpuMs, leakMbPerSecond },
+});
+
 /**
  * Failures on purpose, for the sandbox only: each request (never /health, /metrics or this admin route) is
- * delayed by up to `delayMs`, burns up to `cpuMs` of CPU, and a share `errorRate` of them is answered 503. `GET|PUT /admin/faults` reads
- * and changes the settings at run time; neither the hook nor the route exists unless FAULTS_ENABLED=true.
+ * delayed by up to `delayMs`, burns up to `cpuMs` of CPU, and a share `errorRate` of them is answered 503;
+ * `leakMbPerSecond` holds memory until the container's limit is hit. `GET|PUT /admin/faults` reads and changes
+ * the settings at run time, for every replica of the service at once (they share them through Redis);
+ * neither the hook nor the route exists unless FAULTS_ENABLED=true.
  */
-export function injectFaults(fastify: FastifyInstance, initial: FaultSettings, logger: PinoLogger): void {
-  const settings = { ...initial };
+export async function injectFaults(
+  fastify: FastifyInstance,
+  { service, redisUrl, initial }: { service: string; redisUrl: string; initial: FaultSettings },
+  logger: PinoLogger,
+): Promise<void> {
   logger.setContext('Faults');
-  logger.warn(settings, `Fault injection is on: ${adminPath} changes it`);
-
-  fastify.get(adminPath, async () => settings);
-  fastify.put(adminPath, { schema: { body: { ...settingsSchema, minProperties: 1 } } }, async (request) => {
-    Object.assign(settings, request.body as Partial<FaultSettings>);
-    logger.warn(settings, 'Fault injection changed');
-    return settings;
+  const leak = new MemoryLeakOnPurpose();
+  const store = new FaultStore(redisUrl, service, initial, (state) => {
+    leak.apply(state.leakMbPerSecond, state.leakStartedAt);
+    logger.warn(settingsOf(state), 'Fault injection changed');
   });
+  leak.apply(store.state.leakMbPerSecond, store.state.leakStartedAt);
+  await store.start();
+  fastify.addHook('onClose', async () => {
+    leak.stop();
+    await store.stop();
+  });
+  const settings = () => store.state;
+  logger.warn(settingsOf(settings()), `Fault injection is on: ${adminPath} changes it`);
+
+  fastify.get(adminPath, async () => settingsOf(settings()));
+  fastify.put(
+    adminPath,
+    { schema: { body: { ...settingsSchema, minProperties: 1 } } },
+    async (request, reply) => {
+      try {
+        return settingsOf(await store.update(request.body as Partial<FaultSettings>));
+      } catch {
+        return reply.code(503).send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          code: 'FAULT_STORE_UNAVAILABLE',
+          message: 'the fault settings are shared through Redis (REDIS_URL), which does not answer',
+        });
+      }
+    },
+  );
 
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url ?? request.url;
     if (untracedPath.test(route) || route === adminPath) return;
-    if (settings.delayMs > 0) await sleep(Math.random() * settings.delayMs);
-    if (settings.cpuMs > 0) burnCpuOnPurpose(Math.random() * settings.cpuMs);
-    if (Math.random() >= settings.errorRate) return;
+    const { delayMs, cpuMs, errorRate } = settings();
+    if (delayMs > 0) await sleep(Math.random() * delayMs);
+    if (cpuMs > 0) burnCpuOnPurpose(Math.random() * cpuMs);
+    if (Math.random() >= errorRate) return;
     const span = trace.getActiveSpan();
     span?.setAttribute('ticketing.fault.injected', true);
     span?.setStatus({ code: SpanStatusCode.ERROR, message: 'fault injected on purpose' });
-    span?.addEvent('fault injected', { 'ticketing.fault.error_rate': settings.errorRate });
+    span?.addEvent('fault injected', { 'ticketing.fault.error_rate': errorRate });
     logger.warn({ route, method: request.method }, `Injected fault: 503 on ${request.method} ${route}`);
     return reply.code(503).send({
       statusCode: 503,
       error: 'Service Unavailable',
       code: 'INJECTED_FAULT',
-      message: `fault injected on purpose (FAULT_ERROR_RATE=${settings.errorRate})`,
+      message: `fault injected on purpose (errorRate ${errorRate})`,
       traceId: span?.spanContext().traceId,
     });
   });

@@ -48,15 +48,14 @@ export async function bootstrapService(
   registerRequestLog(fastify, await app.resolve(PinoLogger));
   const config = app.get(ConfigService);
   if (config.getOrThrow<boolean>('FAULTS_ENABLED')) {
-    injectFaults(
-      fastify,
-      {
-        errorRate: config.getOrThrow('FAULT_ERROR_RATE'),
-        delayMs: config.getOrThrow('FAULT_DELAY_MS'),
-        cpuMs: config.getOrThrow('FAULT_CPU_MS'),
-      },
-      await app.resolve(PinoLogger),
-    );
+    const initial = {
+      errorRate: config.getOrThrow<number>('FAULT_ERROR_RATE'),
+      delayMs: config.getOrThrow<number>('FAULT_DELAY_MS'),
+      cpuMs: config.getOrThrow<number>('FAULT_CPU_MS'),
+      leakMbPerSecond: config.getOrThrow<number>('FAULT_LEAK_MB_PER_SECOND'),
+    };
+    const redisUrl = config.getOrThrow<string>('REDIS_URL');
+    await injectFaults(fastify, { service: service.name, redisUrl, initial }, await app.resolve(PinoLogger));
   }
   documentApi(app, service);
 
