@@ -2,7 +2,7 @@
 # The Docker engine the stack test runs the sandbox on, apart from any engine of the user's: its own socket,
 # data root and state under the cache (DOCKER_CACHE_DIR, default ~/.cache/ticketing-sandbox/docker). `start`
 # starts Debian's dockerd (docker.io) when none answers on that socket and prints `started` or `running`;
-# `stop` stops the one it started; `env` prints DOCKER_HOST for it; `--install` installs docker.io and
+# `stop` stops the one it started; `env` prints DOCKER_HOST for it (and its socket and data root); `--install` installs docker.io and
 # debootstrap. Its bridge and address pools sit on 10.213.0.0/16, which nothing else of ours uses.
 set -euo pipefail
 cache=${DOCKER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ticketing-sandbox/docker}
@@ -49,7 +49,10 @@ start)
   exit 1
   ;;
 env)
+  # And the paths on this host that compose's cadvisor mounts (docker-compose.yml).
   echo "DOCKER_HOST=$DOCKER_HOST"
+  echo "DOCKER_SOCKET=$socket"
+  echo "DOCKER_DATA_ROOT=$cache/data"
   ;;
 stop)
   [[ -f $pidfile ]] || exit 0

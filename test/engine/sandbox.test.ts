@@ -2,6 +2,9 @@
 // Dockerfile built, `docker compose up -d --wait`, `npm run traffic` and `npm run verify` straight away, then
 // scaled out, stopped, and brought down and up again. What no registry here serves runs as the stand-ins of
 // test/images, named by compose.standins.yaml; Loki, Tempo, Pyroscope and Grafana answer their APIs' parts.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outcome } from '../support/binaries';
 import { get, post } from '../support/http';
@@ -38,6 +41,12 @@ const prometheus = async (expr: string, time?: number) => {
   const params = new URLSearchParams({ query: expr, ...(time && { time: String(time / 1000) }) });
   const answer = await get(`http://127.0.0.1:9090/api/v1/query?${params}`);
   return answer.body.data.result as { metric: Record<string, string>; value: [number, string] }[];
+};
+// A query of the Containers — USE dashboard, as Grafana runs it for one service over the last 10 minutes.
+const useQuery = (title: string, service: string) => {
+  const dashboard = JSON.parse(readFileSync('grafana/dashboards/use.json', 'utf8'));
+  const panel = dashboard.panels.find((p: { title: string }) => p.title === title);
+  return (panel.targets[0].expr as string).replaceAll('$service', service).replaceAll('$__range', '10m');
 };
 const total = async (expr: string) => Number((await prometheus(`sum(${expr})`))[0]?.value[1] ?? 0);
 
@@ -103,6 +112,24 @@ describe('the sandbox on a real Docker engine', () => {
       // The collector's image has no shell and no checker: compose waits for it to run.
       expect(container.Health, container.Name).toBe(container.Service === 'otel-collector' ? '' : 'healthy');
     }
+  });
+
+  it('cAdvisor: CPU, memory and the memory limit of every container, under its compose service name', async () => {
+    const services = (await succeeded(compose('config', '--services'))).split('\n').filter(Boolean);
+    for (const metric of ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes']) {
+      const named = async () => new Set((await prometheus(metric)).map((s) => s.metric.container));
+      await eventually(
+        async () => {
+          const found = await named();
+          return services.every((s) => found.has(s));
+        },
+        `${metric} of every service`,
+        60_000,
+        1000,
+      );
+    }
+    const limits = await prometheus('container_spec_memory_limit_bytes{container="ticket-service"}');
+    expect(Number(limits[0]?.value[1])).toBe(256 * 1024 * 1024);
   });
 
   it('`npm run traffic` then `npm run verify`, straight away: every check the stand-ins can answer passes', async () => {
@@ -195,6 +222,84 @@ describe('the sandbox on a real Docker engine', () => {
       1000,
     );
     expect(after.size).toBe(3);
+
+    // One fault state for all three: a change through nginx reaches every replica, and so does the restore.
+    const replicaFaults = () =>
+      Promise.all(
+        [1, 2, 3].map(async (index) => {
+          const probe = `fetch('http://127.0.0.1:3001/admin/faults').then(r=>r.json()).then(b=>console.log(b.errorRate))`;
+          const out = await succeeded(
+            compose('exec', '--index', `${index}`, 'queue-service', 'node', '-e', probe),
+          );
+          return Number(out.trim());
+        }),
+      );
+    const setRate = (errorRate: number) =>
+      fetch('http://127.0.0.1:3001/admin/faults', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ errorRate }),
+      });
+    expect((await setRate(0.2)).status).toBe(200);
+    await eventually(
+      async () => (await replicaFaults()).every((rate) => rate === 0.2),
+      'errorRate 0.2 on all three',
+      30_000,
+      500,
+    );
+    expect((await setRate(0)).status).toBe(200);
+    await eventually(
+      async () => (await replicaFaults()).every((rate) => rate === 0),
+      'errorRate 0 on all three',
+      30_000,
+      500,
+    );
+  });
+
+  it('`--scenario leak`: ticket-service climbs to its limit, is OOM-killed and restarted, as the USE dashboard shows', async () => {
+    const traffic = spawn('npm', ['run', '--silent', 'traffic', '--', '--scenario', 'leak'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    traffic.stdout.on('data', (chunk) => (output += chunk));
+    traffic.stderr.on('data', (chunk) => (output += chunk));
+    const exited = once(traffic, 'exit');
+    try {
+      const stat = async (title: string) =>
+        Number((await prometheus(useQuery(title, 'ticket-service')))[0]?.value[1] ?? 0);
+      await eventually(
+        async () => (await stat('OOM kills')) >= 1,
+        'an OOM kill of ticket-service',
+        300_000,
+        2000,
+      );
+      await eventually(
+        async () => (await stat('Restarts')) >= 1,
+        'a restart of ticket-service',
+        60_000,
+        2000,
+      );
+      const [inspect] = JSON.parse(
+        await succeeded(
+          run('docker', ['inspect', (await containers()).find((c) => c.Service === 'ticket-service')!.Name]),
+        ),
+      );
+      expect(inspect.RestartCount).toBeGreaterThanOrEqual(1);
+      // Back by itself, and the others answered meanwhile.
+      await eventually(
+        async () => (await get('http://127.0.0.1:3002/health/ready')).status === 200,
+        'ticket-service ready again',
+        60_000,
+        1000,
+      );
+      expect((await post('http://127.0.0.1:3003/users', {})).status).toBe(201);
+    } finally {
+      traffic.kill('SIGINT');
+      await exited;
+    }
+    expect(output).toContain('Leak: ticket-service');
+    expect((await get('http://127.0.0.1:3002/admin/faults')).body.leakMbPerSecond).toBe(0);
   });
 
   it('`docker compose stop`: each app exits 0 within its grace period, its last spans reach the collector', async () => {

@@ -92,6 +92,15 @@ cp "$(bash "$root/scripts/dev/prometheus.sh")"/{prometheus,promtool} "$prometheu
 build "ticketing-standin/prometheus:v$(sed -n 's|^ *image: prom/prometheus:v||p' "$root/docker-compose.yml")" \
   prom/prometheus "$prometheus"
 
+# cAdvisor: main.go on the library at the pinned release, from the Go module proxy (go.sum holds it).
+cadvisor_version=$(sed -n 's|^ *image: ghcr.io/google/cadvisor:||p' "$root/docker-compose.yml")
+grep -q "github.com/google/cadvisor $cadvisor_version\$" "$here/cadvisor/go.mod" ||
+  { echo "test/images/cadvisor/go.mod must require cadvisor $cadvisor_version, as compose pins" >&2; exit 1; }
+cadvisor=$(context cadvisor)
+(cd "$here/cadvisor" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$cadvisor/cadvisor" .)
+rm "$cadvisor"/*.go "$cadvisor"/go.*
+build "ticketing-standin/cadvisor:$cadvisor_version" ghcr.io/google/cadvisor "$cadvisor"
+
 # Loki, Tempo, Pyroscope and Grafana: one server that speaks the part of each one's API the sandbox uses.
 backends=$(context backends)
 (cd "$root" && node_modules/.bin/esbuild test/images/backends/main.ts --bundle --platform=node --target=node24 \

@@ -2,11 +2,11 @@
 // dockerd when none answers on its socket, and this stops it after if it did), Docker Compose v2 as a CLI
 // plugin under our own DOCKER_CONFIG (scripts/dev/compose.sh), and the stand-in images (test/images/build.sh).
 import type { TestProject } from 'vitest/node';
-import { startEngine, stopEngine } from '../support/engine';
+import { Engine, startEngine, stopEngine } from '../support/engine';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    docker: { DOCKER_HOST: string; DOCKER_CONFIG: string };
+    docker: Engine['env'];
   }
 }
 

@@ -16,9 +16,10 @@ const megabytes = (limit: string) => Number.parseInt(limit, 10) * (limit.endsWit
 const noHealthcheck = ['otel-collector'];
 
 describe('docker-compose.yml', () => {
-  it('runs the whole sandbox: databases, the three apps, collector, Loki, Tempo, Prometheus, Grafana', () => {
+  it('runs the whole sandbox: databases, the three apps, collector, Loki, Tempo, Pyroscope, Prometheus, Grafana, cAdvisor', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
+        'cadvisor',
         'grafana',
         'loki',
         'otel-collector',
@@ -95,6 +96,24 @@ describe('docker-compose.yml', () => {
     expect(services['ticket-service'].depends_on['queue-service'].condition).toBe('service_healthy');
   });
 
+  it('runs cAdvisor with the least it needs: read-only mounts, the kernel log, no privilege, the pinned release', () => {
+    const cadvisor = services.cadvisor;
+    expect(cadvisor.privileged).toBeUndefined();
+    expect(cadvisor.cap_add).toBeUndefined();
+    expect(cadvisor.devices).toEqual(['/dev/kmsg:/dev/kmsg:r']);
+    for (const volume of cadvisor.volumes) expect(volume).toMatch(/:ro$/);
+    expect(cadvisor.ports).toEqual(['127.0.0.1:8080:8080']);
+    // The suite's stand-in is built on the library of the same release.
+    const version = cadvisor.image.split(':')[1];
+    expect(readFileSync('test/images/cadvisor/go.mod', 'utf8')).toContain(
+      `github.com/google/cadvisor ${version}`,
+    );
+    // Prometheus keeps this project's containers only, each named by its compose service as kubelet names it.
+    const prometheus = readFileSync('compose/prometheus/prometheus.yml', 'utf8');
+    expect(prometheus).toContain("targets: ['cadvisor:8080']");
+    expect(prometheus).toContain(`regex: ${compose.name}`);
+  });
+
   it('keeps data in named volumes (down -v resets) and mounts only files that exist', () => {
     expect(Object.keys(compose.volumes).sort()).toEqual([
       'grafana',
@@ -105,7 +124,8 @@ describe('docker-compose.yml', () => {
       'redis',
       'tempo',
     ]);
-    for (const [name, service] of Object.entries(services)) {
+    // cAdvisor alone reads the engine host's own paths (checked above).
+    for (const [name, service] of Object.entries(services).filter(([name]) => name !== 'cadvisor')) {
       for (const volume of service.volumes ?? []) {
         const [source] = String(volume).split(':');
         if (source.startsWith('.')) expect(existsSync(source), `${name}: ${source}`).toBe(true);

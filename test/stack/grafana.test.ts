@@ -95,13 +95,14 @@ describe('Grafana data sources', () => {
 describe('Grafana dashboards', () => {
   const dashboards = loadDashboards();
 
-  it('are the five the tools and the README link to, each with a unique uid, from now-15m', () => {
+  it('are the six the tools and the README link to, each with a unique uid, from now-15m', () => {
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       'ticketing-flow',
       'ticketing-home',
       'ticketing-nodejs',
       'ticketing-overview',
       'ticketing-pipeline',
+      'ticketing-use',
     ]);
     for (const dashboard of dashboards) {
       expect(dashboard.time, dashboard.file).toEqual({ from: 'now-15m', to: 'now' });
