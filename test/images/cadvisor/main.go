@@ -31,6 +31,8 @@ var (
 	port           = flag.Int("port", 8080, "port to listen on")
 	storeLabels    = flag.Bool("store_container_labels", true, "every container label as a metric label")
 	allowedLabels  = flag.String("whitelisted_container_labels", "", "labels kept when store_container_labels=false")
+	rawPrefixes    = flag.String("raw_cgroup_prefix_whitelist", "", "cgroup prefixes collected even with docker_only")
+	envMetadata    = flag.String("env_metadata_whitelist", "", "environment variables collected as metadata")
 	enabledMetrics = container.MetricSet{}
 )
 
@@ -77,7 +79,7 @@ func main() {
 		included = container.AllMetrics
 	}
 	m, err := manager.New(memory.New(2*time.Minute, nil), sysfs.NewRealSysFs(), manager.HousekeepingConfigFlags,
-		included, nil, nil, "", 0)
+		included, strings.Split(*rawPrefixes, ","), strings.Split(*envMetadata, ","), "", 0)
 	if err != nil {
 		klog.Fatalf("manager: %v", err)
 	}
