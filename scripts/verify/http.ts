@@ -3,7 +3,7 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     url: string,
-    text: string,
+    readonly text: string,
   ) {
     super(`${url.split('?')[0]} answered ${status}: ${text.slice(0, 200)}`);
   }

@@ -9,6 +9,8 @@ export interface CheckResult {
   final?: boolean;
   /** Failed because a server gave no answer in time: worth asking again while the stack warms up. */
   slow?: boolean;
+  /** Nothing could be expected, so nothing was checked (ok, but not a pass): printed as such. */
+  notChecked?: boolean;
 }
 
 export interface Endpoints {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import {
   chapterQueries,
   Endpoints,
+  FaultsOn,
   grafanaChecks,
   logChecks,
   metricChecks,
@@ -18,8 +20,9 @@ import { Settle } from '../../scripts/verify/settle';
 import { createDatabase, freshRedis } from '../support/databases';
 import { admittedUser } from '../support/flow';
 import { post } from '../support/http';
+import { eventually } from '../support/poll';
 import { TestPrometheus } from '../support/prometheus';
-import { startStack, Stack } from '../support/services';
+import { RunningService, startStack, Stack } from '../support/services';
 
 const alertRules = `groups:
   - name: test
@@ -37,7 +40,7 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
     stack = await startStack({
       databaseUrl: await createDatabase(inject('runId'), 'verify'),
       redisUrl: await freshRedis(),
-      extra: { 'queue-service': { ADMIT_PER_SECOND: '50' } },
+      extra: { 'queue-service': { ADMIT_PER_SECOND: '50', FAULTS_ENABLED: 'true' } },
     });
     await prometheus.start(
       [stack.user, stack.queue, stack.ticket].map((s) => ({ app: s.name, url: s.url })),
@@ -66,6 +69,64 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
       expect.arrayContaining(chapterQueries.map((q) => `Prometheus: ${q}`)),
     );
     expect(results.find((r) => r.name.endsWith('alert rules loaded'))?.detail).toBe('1 alert rules');
+    // No 5xx, and no faults known: nothing to expect of the 5xx query.
+    expect(results.find((r) => r.name === `Prometheus: ${chapterQueries[1]}`)).toMatchObject({
+      ok: true,
+      notChecked: true,
+    });
+  });
+
+  const errorCheck = async (url: string, faults?: FaultsOn) =>
+    (await metricChecks({ prometheus: url, grafana: 'http://g' } as Endpoints, faults)).find(
+      (r) => r.name === `Prometheus: ${chapterQueries[1]}`,
+    );
+  const queueFaults: FaultsOn = { services: ['queue-service'], by: '--faults-on' };
+
+  it('fails the 5xx query that finds nothing after traffic with faults on', async () => {
+    expect(await errorCheck(prometheus.url, queueFaults)).toMatchObject({
+      ok: false,
+      detail: 'no 5xx series from queue-service, although error faults were on there (--faults-on)',
+    });
+  });
+
+  it('passes the 5xx query once the faulted service has answered 503, and fails it when Prometheus cannot run it', async () => {
+    const faults = (errorRate: number) =>
+      fetch(`${stack.queue.url}/admin/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ errorRate }),
+      });
+    expect((await faults(1)).status).toBe(200);
+    try {
+      const answer = await fetch(`${stack.queue.url}/queue/status/${randomUUID()}`);
+      expect(answer.status).toBe(503);
+    } finally {
+      await faults(0);
+    }
+    await prometheus.waitFor(`sum by (app) (${chapterQueries[1]})`);
+    expect(await errorCheck(prometheus.url, queueFaults)).toMatchObject({
+      ok: true,
+      detail: '5xx series for queue-service',
+    });
+    // A Prometheus that may load only 5 samples per query answers the 5xx query, over 1m of 1 s scrapes, 422.
+    const small = await new TestPrometheus(['--query.max-samples=5']).start([
+      { app: 'queue-service', url: stack.queue.url },
+    ]);
+    try {
+      await eventually(
+        async () => (await errorCheck(small.url, queueFaults))?.detail.includes('too many samples'),
+        'the 5xx query to load more than 5 samples',
+        30_000,
+        500,
+      );
+      expect(await errorCheck(small.url, queueFaults)).toMatchObject({
+        ok: false,
+        detail:
+          'the query failed: execution: query processing would load too many samples into memory in query execution',
+      });
+    } finally {
+      await small.stop();
+    }
   });
 
   it('the chapter’s queries, as written, return data', async () => {
