@@ -55,7 +55,16 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
         link: `${e.grafana}/connections/datasources/edit/${uid}`,
       });
     }
-    for (const { uid, title } of await grafana.dashboards()) {
+    const dashboards = await grafana.dashboards();
+    // No dashboard at all is a provisioning that failed, not a check with nothing to find.
+    if (!dashboards.length)
+      results.push({
+        name: 'Grafana: every panel of every dashboard has data',
+        ok: false,
+        detail: 'Grafana holds no dashboard: were grafana/dashboards provisioned?',
+        link: `${e.grafana}/dashboards`,
+      });
+    for (const { uid, title } of dashboards) {
       const dashboard = await grafana.dashboard(uid);
       const empty: string[] = [];
       let slow = false;
@@ -69,11 +78,13 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
       }
       results.push({
         name: `Grafana: every panel of "${title}" has data`,
-        ok: empty.length === 0,
+        ok: panels.length > 0 && empty.length === 0,
         slow,
-        detail: empty.length
-          ? `no data in the last 15 minutes: ${empty.join(', ')}`
-          : `${panels.length} panels`,
+        detail: !panels.length
+          ? 'no panel to show data'
+          : empty.length
+            ? `no data in the last 15 minutes: ${empty.join(', ')}`
+            : `${panels.length} panels`,
         link: dashboardLink(e.grafana, uid, window()),
       });
     }
