@@ -13,6 +13,7 @@ export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
     tempo: env.TEMPO_URL || 'http://localhost:3200',
     pyroscope: env.PYROSCOPE_URL === 'off' ? undefined : env.PYROSCOPE_URL || 'http://localhost:4040',
     grafana: env.GRAFANA_URL || 'http://localhost:3000',
+    users: env.USER_SERVICE_URL || 'http://localhost:3003',
     grafanaAuth:
       env.GRAFANA_USER && env.GRAFANA_PASSWORD
         ? `Basic ${Buffer.from(`${env.GRAFANA_USER}:${env.GRAFANA_PASSWORD}`).toString('base64')}`

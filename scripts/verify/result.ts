@@ -20,6 +20,8 @@ export interface Endpoints {
   /** Undefined when there is no Pyroscope to check (PYROSCOPE_URL=off, e.g. on the chapter's cluster). */
   pyroscope?: string;
   grafana: string;
+  /** user-service, which holds the users the "Joined queue" lines must name. */
+  users: string;
   /** The Authorization header for Grafana's API, when it asks for a login (kube-prometheus-stack's does). */
   grafanaAuth?: string;
 }
