@@ -2,70 +2,15 @@ import { cpuProfileType, dashboardLink, profileLink } from '../traffic/grafana';
 import { flattenPanels, GrafanaClient, Panel } from './grafana';
 import { SlowAnswer } from './http';
 import { logChecks } from './logs';
-import { PrometheusClient } from './prometheus';
+import { apps, FaultsOn, metricChecks } from './metrics';
 import { PyroscopeClient } from './pyroscope';
 import { CheckResult, Endpoints, failedGroup, guard, window } from './result';
 import { Settle, until } from './settle';
 
 export type { CheckResult, Endpoints } from './result';
 export { logChecks } from './logs';
-
-export const apps = ['queue-service', 'user-service', 'ticket-service'];
-export const chapterQueries = [
-  'rate(http_request_duration_seconds_count[1m])',
-  'rate(http_request_duration_seconds_count{status_code=~"5.."}[1m])',
-  'histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[1m]))',
-];
-const runtimeSeries = [
-  'process_cpu_seconds_total',
-  'nodejs_heap_size_used_bytes',
-  'nodejs_eventloop_lag_seconds',
-];
-const exploreMetric = (grafana: string, expr: string) =>
-  `${grafana}/explore?schemaVersion=1&orgId=1&panes=${encodeURIComponent(JSON.stringify({ a: { datasource: 'prometheus', queries: [{ refId: 'A', datasource: { type: 'prometheus', uid: 'prometheus' }, expr }], range: { from: 'now-15m', to: 'now' } } }))}`;
-
-/** The chapter's RED queries return a series for every app; the Node.js runtime series exist; alerts loaded. */
-export function metricChecks(e: Endpoints): Promise<CheckResult[]> {
-  return guard(failedGroup, 'Prometheus', async () => {
-    const prometheus = new PrometheusClient(e.prometheus);
-    const results: CheckResult[] = [];
-    for (const expr of chapterQueries) {
-      const series = await prometheus.query(`sum by (app) (${expr})`);
-      const seen = new Set(series.map((s) => s.metric.app));
-      const missing = apps.filter((a) => !seen.has(a));
-      // No 5xx at all is a healthy answer for the error query: it needs series only when errors happened.
-      const isErrorQuery = expr.includes('5..');
-      results.push({
-        name: `Prometheus: ${expr}`,
-        ok: isErrorQuery ? true : missing.length === 0,
-        detail:
-          missing.length === 0
-            ? `series for ${apps.join(', ')}`
-            : isErrorQuery
-              ? `no 5xx from ${missing.join(', ')} (fine; \`npm run traffic -- --scenario errors\` makes some)`
-              : `no series for ${missing.join(', ')}`,
-        link: exploreMetric(e.grafana, expr),
-      });
-    }
-    for (const name of runtimeSeries) {
-      const series = await prometheus.query(`count by (app) (${name})`);
-      const missing = apps.filter((a) => !series.some((s) => s.metric.app === a));
-      results.push({
-        name: `Prometheus: ${name} per app`,
-        ok: missing.length === 0,
-        detail: missing.length ? `missing for ${missing.join(', ')}` : 'present for every app',
-        link: exploreMetric(e.grafana, name),
-      });
-    }
-    const alerts = await prometheus.ruleNames();
-    results.push({
-      name: 'Prometheus: alert rules loaded',
-      ok: alerts.length > 0,
-      detail: alerts.length ? `${alerts.length} alert rules` : 'no alert rules loaded',
-    });
-    return results;
-  });
-}
+export { apps, chapterQueries, errorSeriesCheck, metricChecks, seriesCheck } from './metrics';
+export type { FaultsOn } from './metrics';
 
 /** Every service uploads CPU profiles to Pyroscope. */
 export function profileChecks(e: Endpoints): Promise<CheckResult[]> {
@@ -110,7 +55,16 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
         link: `${e.grafana}/connections/datasources/edit/${uid}`,
       });
     }
-    for (const { uid, title } of await grafana.dashboards()) {
+    const dashboards = await grafana.dashboards();
+    // No dashboard at all is a provisioning that failed, not a check with nothing to find.
+    if (!dashboards.length)
+      results.push({
+        name: 'Grafana: every panel of every dashboard has data',
+        ok: false,
+        detail: 'Grafana holds no dashboard: were grafana/dashboards provisioned?',
+        link: `${e.grafana}/dashboards`,
+      });
+    for (const { uid, title } of dashboards) {
       const dashboard = await grafana.dashboard(uid);
       const empty: string[] = [];
       let slow = false;
@@ -124,11 +78,13 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
       }
       results.push({
         name: `Grafana: every panel of "${title}" has data`,
-        ok: empty.length === 0,
+        ok: panels.length > 0 && empty.length === 0,
         slow,
-        detail: empty.length
-          ? `no data in the last 15 minutes: ${empty.join(', ')}`
-          : `${panels.length} panels`,
+        detail: !panels.length
+          ? 'no panel to show data'
+          : empty.length
+            ? `no data in the last 15 minutes: ${empty.join(', ')}`
+            : `${panels.length} panels`,
         link: dashboardLink(e.grafana, uid, window()),
       });
     }
@@ -145,7 +101,7 @@ const anySlow = (results: CheckResult[]) => results.some((r) => r.slow);
  * those that fail because a server was slow to answer are run again within the settle time from now, so that
  * verify right after `docker compose up` waits for a server still warming up.
  */
-export async function runChecks(e: Endpoints, settle: Settle): Promise<CheckResult[]> {
+export async function runChecks(e: Endpoints, settle: Settle, faults?: FaultsOn): Promise<CheckResult[]> {
   const warm = Date.now() + settle.waitMs;
   const logs = await until(
     settle,
@@ -164,7 +120,7 @@ export async function runChecks(e: Endpoints, settle: Settle): Promise<CheckResu
       (results) => settled(results) || (Date.now() >= deadline && !anySlow(results)),
     );
   const [metrics, profiles, grafana] = await Promise.all([
-    wait('the RED and runtime series in Prometheus', () => metricChecks(e)),
+    wait('the RED and runtime series in Prometheus', () => metricChecks(e, faults)),
     // A profile is uploaded every 15 s: it may arrive that long after the traffic.
     wait('a CPU profile of every service', () => profileChecks(e)),
     wait('every dashboard panel to have data', () => grafanaChecks(e)),

@@ -92,7 +92,8 @@ export class GrafanaClient {
         maxDataPoints: 100,
       };
     });
-    if (!queries.length) return { ok: true };
+    // A panel with no query shows nothing: it has no data to find.
+    if (!queries.length) return { ok: false, error: 'no query' };
     // A panel waits for its data source's server, which may be Pyroscope's slow first query.
     const response = await fetchJson<QueryResult>(`${this.url}/api/ds/query`, {
       method: 'POST',

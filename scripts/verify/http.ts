@@ -3,7 +3,7 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     url: string,
-    text: string,
+    readonly text: string,
   ) {
     super(`${url.split('?')[0]} answered ${status}: ${text.slice(0, 200)}`);
   }
@@ -35,10 +35,7 @@ export async function fetchJson<T>(
 ): Promise<T> {
   const budgetMs = init.budgetMs ?? 10_000;
   const started = Date.now();
-  const timedOut = (error: Error & { cause?: { code?: string } }): never => {
-    if (error.name === 'TimeoutError') throw new SlowAnswer(url, budgetMs);
-    throw error;
-  };
+  const slowOr = (error: Error) => (error.name === 'TimeoutError' ? new SlowAnswer(url, budgetMs) : error);
   const response = await fetch(url, {
     method: init.method ?? 'GET',
     headers: {
@@ -49,13 +46,15 @@ export async function fetchJson<T>(
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     signal: AbortSignal.timeout(budgetMs),
   }).catch((error: Error & { cause?: { code?: string } }) => {
-    timedOut(error);
+    if (error.name === 'TimeoutError') throw new SlowAnswer(url, budgetMs);
     const reason = error.cause?.code ?? error.message;
     throw new Error(
       `cannot reach ${new URL(url).origin} (${reason}): is the stack up? \`docker compose up -d\``,
     );
   });
-  const text = await response.text().catch(timedOut);
+  const text = await response.text().catch((error: Error) => {
+    throw slowOr(error);
+  });
   const took = Date.now() - started;
   const origin = new URL(url).origin;
   if (took > slowMs) slow.set(origin, Math.max(took, slow.get(origin) ?? 0));

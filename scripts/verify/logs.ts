@@ -1,8 +1,10 @@
 import { lokiLink, traceLink } from '../traffic/grafana';
+import { joinedLinesCheck, mergedLines, usersToLookUp } from './log-lines';
 import { LokiClient } from './loki';
 import { CheckResult, Endpoints, guard, window } from './result';
 import { noWait, Settle, until } from './settle';
 import { TempoClient, TraceSpan } from './tempo';
+import { UsersClient } from './users';
 
 /** The join trace holds queue-service's Redis spans and user-service's Postgres spans. */
 function joinTraceParts(spans: TraceSpan[]) {
@@ -20,7 +22,8 @@ export interface LogResults {
 
 /**
  * The chapter's Loki step, and its log -> trace step through the trace id of a "Joined queue" line: the newest
- * line old enough for its whole trace to be in Tempo, else the oldest line, waiting for its trace to arrive.
+ * line old enough for its whole trace to be in Tempo, else the oldest line, waiting for its trace to arrive. The
+ * names in the newest lines are looked up in user-service: a line must name the user it was logged for.
  */
 export function logChecks(e: Endpoints, settle: Settle = noWait): Promise<LogResults> {
   const expr = '{app="queue-service"} |= "Joined queue"';
@@ -28,16 +31,16 @@ export function logChecks(e: Endpoints, settle: Settle = noWait): Promise<LogRes
     results: [{ name, ok: false, final: !slow, slow, detail }],
   });
   return guard(failed, 'Loki: "Joined queue" lines', async () => {
-    const lines = await new LokiClient(e.loki).lines(expr, new Date(window().from));
-    const named = lines.filter((l) => /user-[a-z0-9]{5}|Joined queue: \S+/.test(l.line));
-    const ordered = lines.every((l, i) => i === 0 || lines[i - 1].at <= l.at);
+    const answer = await new LokiClient(e.loki).query(expr, new Date(window().from));
+    const lines = mergedLines(answer);
+    const users = new UsersClient(e.users);
+    const registered = new Map(
+      await Promise.all(usersToLookUp(lines).map(async (id) => [id, await users.name(id)] as const)),
+    );
     const results: CheckResult[] = [
       {
         name: 'Loki: {app="queue-service"} |= "Joined queue"',
-        ok: named.length > 0 && ordered,
-        detail: named.length
-          ? `${named.length} lines naming users, in time order; last: ${named.at(-1)!.line}`
-          : 'no line in the last 15 minutes: run `npm run traffic`',
+        ...joinedLinesCheck(answer, registered),
         link: lokiLink(e.grafana, expr, window()),
       },
     ];

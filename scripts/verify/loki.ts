@@ -1,40 +1,49 @@
 import { fetchJson } from './http';
 
-export interface LogLine {
-  at: Date;
-  line: string;
-  /** Stream labels and structured metadata together (trace_id is structured metadata). */
-  labels: Record<string, string>;
+type Value = [string, string] | [string, string, { structuredMetadata?: Record<string, string> }];
+
+export interface LokiStream {
+  stream: Record<string, string>;
+  values: Value[];
 }
 
-type Value = [string, string] | [string, string, { structuredMetadata?: Record<string, string> }];
+/** A log query as asked (times in ns since the epoch, as Loki takes them) and the streams Loki answered, untouched. */
+export interface LokiAnswer {
+  asked: { start: bigint; end: bigint; direction: 'forward' | 'backward'; limit: number };
+  streams: LokiStream[];
+}
 
 interface QueryRangeResponse {
   status: string;
-  data: { resultType: 'streams'; result: { stream: Record<string, string>; values: Value[] }[] };
+  error?: string;
+  data: { resultType: string; result: LokiStream[] };
 }
 
-/** Loki's /loki/api/v1/query_range for log queries, oldest line first. */
+/**
+ * Loki's /loki/api/v1/query_range for log queries, newest lines first as Grafana's Explore asks them, so that
+ * a limit keeps the newest. The answer is returned as Loki gave it: its order is one of the things checked.
+ */
 export class LokiClient {
   constructor(readonly url: string) {}
 
-  async lines(expr: string, since: Date, limit = 1000): Promise<LogLine[]> {
+  async query(expr: string, since: Date, limit = 1000): Promise<LokiAnswer> {
+    const asked = {
+      start: BigInt(since.getTime()) * 1_000_000n,
+      end: BigInt(Date.now()) * 1_000_000n,
+      direction: 'backward' as const,
+      limit,
+    };
     const params = new URLSearchParams({
       query: expr,
-      start: String(since.getTime() * 1e6),
-      end: String(Date.now() * 1e6),
+      start: String(asked.start),
+      end: String(asked.end),
       limit: String(limit),
-      direction: 'forward',
+      direction: asked.direction,
     });
     const response = await fetchJson<QueryRangeResponse>(`${this.url}/loki/api/v1/query_range?${params}`);
-    return response.data.result
-      .flatMap(({ stream, values }) =>
-        values.map(([ns, line, extra]) => ({
-          at: new Date(Number(BigInt(ns) / 1_000_000n)),
-          line,
-          labels: { ...stream, ...(extra?.structuredMetadata ?? {}) },
-        })),
-      )
-      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    if (response.status !== 'success') throw new Error(`Loki: ${response.error ?? response.status}`);
+    if (response.data.resultType !== 'streams')
+      throw new Error(`Loki answered ${response.data.resultType}, not log streams, for ${expr}`);
+    return { asked, streams: response.data.result };
   }
 }

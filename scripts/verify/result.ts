@@ -9,6 +9,8 @@ export interface CheckResult {
   final?: boolean;
   /** Failed because a server gave no answer in time: worth asking again while the stack warms up. */
   slow?: boolean;
+  /** Nothing could be expected, so nothing was checked (ok, but not a pass): printed as such. */
+  notChecked?: boolean;
 }
 
 export interface Endpoints {
@@ -18,6 +20,8 @@ export interface Endpoints {
   /** Undefined when there is no Pyroscope to check (PYROSCOPE_URL=off, e.g. on the chapter's cluster). */
   pyroscope?: string;
   grafana: string;
+  /** user-service, which holds the users the "Joined queue" lines must name. */
+  users: string;
   /** The Authorization header for Grafana's API, when it asks for a login (kube-prometheus-stack's does). */
   grafanaAuth?: string;
 }

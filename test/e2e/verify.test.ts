@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -5,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import {
   chapterQueries,
   Endpoints,
+  FaultsOn,
   grafanaChecks,
   logChecks,
   metricChecks,
@@ -18,8 +20,9 @@ import { Settle } from '../../scripts/verify/settle';
 import { createDatabase, freshRedis } from '../support/databases';
 import { admittedUser } from '../support/flow';
 import { post } from '../support/http';
+import { eventually } from '../support/poll';
 import { TestPrometheus } from '../support/prometheus';
-import { startStack, Stack } from '../support/services';
+import { RunningService, startStack, Stack } from '../support/services';
 
 const alertRules = `groups:
   - name: test
@@ -37,7 +40,7 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
     stack = await startStack({
       databaseUrl: await createDatabase(inject('runId'), 'verify'),
       redisUrl: await freshRedis(),
-      extra: { 'queue-service': { ADMIT_PER_SECOND: '50' } },
+      extra: { 'queue-service': { ADMIT_PER_SECOND: '50', FAULTS_ENABLED: 'true' } },
     });
     await prometheus.start(
       [stack.user, stack.queue, stack.ticket].map((s) => ({ app: s.name, url: s.url })),
@@ -66,6 +69,64 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
       expect.arrayContaining(chapterQueries.map((q) => `Prometheus: ${q}`)),
     );
     expect(results.find((r) => r.name.endsWith('alert rules loaded'))?.detail).toBe('1 alert rules');
+    // No 5xx, and no faults known: nothing to expect of the 5xx query.
+    expect(results.find((r) => r.name === `Prometheus: ${chapterQueries[1]}`)).toMatchObject({
+      ok: true,
+      notChecked: true,
+    });
+  });
+
+  const errorCheck = async (url: string, faults?: FaultsOn) =>
+    (await metricChecks({ prometheus: url, grafana: 'http://g' } as Endpoints, faults)).find(
+      (r) => r.name === `Prometheus: ${chapterQueries[1]}`,
+    );
+  const queueFaults: FaultsOn = { services: ['queue-service'], by: '--faults-on' };
+
+  it('fails the 5xx query that finds nothing after traffic with faults on', async () => {
+    expect(await errorCheck(prometheus.url, queueFaults)).toMatchObject({
+      ok: false,
+      detail: 'no 5xx series from queue-service, although error faults were on there (--faults-on)',
+    });
+  });
+
+  it('passes the 5xx query once the faulted service has answered 503, and fails it when Prometheus cannot run it', async () => {
+    const faults = (errorRate: number) =>
+      fetch(`${stack.queue.url}/admin/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ errorRate }),
+      });
+    expect((await faults(1)).status).toBe(200);
+    try {
+      const answer = await fetch(`${stack.queue.url}/queue/status/${randomUUID()}`);
+      expect(answer.status).toBe(503);
+    } finally {
+      await faults(0);
+    }
+    await prometheus.waitFor(`sum by (app) (${chapterQueries[1]})`);
+    expect(await errorCheck(prometheus.url, queueFaults)).toMatchObject({
+      ok: true,
+      detail: '5xx series for queue-service',
+    });
+    // A Prometheus that may load only 5 samples per query answers the 5xx query, over 1m of 1 s scrapes, 422.
+    const small = await new TestPrometheus(['--query.max-samples=5']).start([
+      { app: 'queue-service', url: stack.queue.url },
+    ]);
+    try {
+      await eventually(
+        async () => (await errorCheck(small.url, queueFaults))?.detail.includes('too many samples'),
+        'the 5xx query to load more than 5 samples',
+        30_000,
+        500,
+      );
+      expect(await errorCheck(small.url, queueFaults)).toMatchObject({
+        ok: false,
+        detail:
+          'the query failed: execution: query processing would load too many samples into memory in query execution',
+      });
+    } finally {
+      await small.stop();
+    }
   });
 
   it('the chapter’s queries, as written, return data', async () => {
@@ -93,7 +154,7 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
  * as they do (Loki /loki/api/v1/query_range, Grafana /api/datasources/uid/<uid>/health, /api/search,
  * /api/dashboards/uid/<uid>, /api/ds/query), Tempo with its awkward answers as its source gives them: 3.0's
  * /api/v2/traces/<id> answers 200 with an empty trace for an id it does not hold, /api/traces/<id> answers 404,
- * and a trace's spans arrive service by service.
+ * and a trace's spans arrive service by service. The users the lines name are registered in a real user-service.
  */
 describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that answer as the servers do', () => {
   const oldTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -120,30 +181,51 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     /** The next LabelValues (Pyroscope) and query_range (Loki) are answered this late, as a fresh server's. */
     profileQueryLateMs: 0,
     lokiQueryLateMs: 0,
+    /** Loki's answer: as Loki gives it, one stream with its lines out of order, or naming a user nobody has. */
+    loki: 'healthy' as 'healthy' | 'disordered' | 'stranger',
+    noDashboards: false,
   };
+  let userService: RunningService;
+  /** The two users the lines name, registered in user-service. */
+  const named: { id: string; name: string }[] = [];
   const tempoRequests: string[] = [];
   const said: string[] = [];
   const settle = (waitMs: number): Settle => ({ waitMs, pollMs: 50, say: (m) => said.push(m) });
 
-  const lokiResponse = () => {
-    const ns = (ageSeconds: number) => String(BigInt(Date.now() - ageSeconds * 1000) * 1_000_000n);
+  /** Loki answers only lines within the asked range: a line of age 0 was logged at the query's end. */
+  const lokiResponse = (end: bigint) => {
+    const ns = (ageSeconds: number) => String(end - BigInt(ageSeconds * 1000) * 1_000_000n);
     const [oldAge, newAge] = state.lineAges;
-    const stream = (traceId: string) => ({
+    // Without the categorize-labels flag, Loki merges structured metadata (trace_id, the record's attributes)
+    // into the stream's labels.
+    const stream = (traceId: string, user: { id: string; name: string }, position: number) => ({
       app: 'queue-service',
       service_name: 'queue-service',
       ...(state.traceLabel && { trace_id: traceId }),
+      userId: user.id,
+      userName: user.name,
+      position: String(position),
     });
-    return {
-      status: 'success',
-      data: {
-        resultType: 'streams',
-        result: [
-          { stream: stream(oldTrace), values: [[ns(oldAge), 'Joined queue: user-ab12c at position 1']] },
-          { stream: stream(newTrace), values: [[ns(newAge), 'Joined queue: user-k3x9q at position 2']] },
-        ],
-        stats: {},
-      },
-    };
+    const line = (user: { name: string }, position: number) =>
+      `Joined queue: ${user.name} at position ${position}`;
+    const stranger = { id: '7f3c2b1a-0e9d-4c8b-a7f6-e5d4c3b2a190', name: 'user-nobdy' };
+    const [first, second] = state.loki === 'stranger' ? [named[0], stranger] : named;
+    const result =
+      state.loki === 'disordered'
+        ? [
+            {
+              stream: { app: 'queue-service', service_name: 'queue-service' },
+              values: [
+                [ns(oldAge), line(first, 1)],
+                [ns(newAge), line(second, 2)],
+              ],
+            },
+          ]
+        : [
+            { stream: stream(newTrace, second, 2), values: [[ns(newAge), line(second, 2)]] },
+            { stream: stream(oldTrace, first, 1), values: [[ns(oldAge), line(first, 1)]] },
+          ];
+    return { status: 'success', data: { resultType: 'streams', result, stats: {} } };
   };
   const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
   const resourceSpans = (traceState: TempoState) => [
@@ -228,6 +310,11 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
   const received: unknown[] = [];
 
   beforeAll(async () => {
+    userService = await RunningService.start('user-service', {
+      DATABASE_URL: await createDatabase(inject('runId'), 'verify_users'),
+    });
+    for (const name of ['user-ab12c', 'user-k3x9q'])
+      named.push((await post<{ id: string; name: string }>(`${userService.url}/users`, { name })).body);
     server = createServer(async (request, response) => {
       let body = '';
       for await (const chunk of request) body += chunk;
@@ -241,7 +328,7 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       };
       if (path === '/loki/api/v1/query_range') {
         await late('lokiQueryLateMs');
-        return json(200, lokiResponse());
+        return json(200, lokiResponse(BigInt(new URL(request.url!, url).searchParams.get('end')!)));
       }
       if (path.includes('/traces/')) {
         const [status, value] = tempoAnswer(path);
@@ -271,9 +358,12 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
         return json(200, names.length ? { names } : {});
       }
       if (path === '/api/search')
-        return json(200, [
-          { uid: 'ticketing-overview', title: 'Service overview', url: '/d/ticketing-overview' },
-        ]);
+        return json(
+          200,
+          state.noDashboards
+            ? []
+            : [{ uid: 'ticketing-overview', title: 'Service overview', url: '/d/ticketing-overview' }],
+        );
       if (path === '/api/dashboards/uid/ticketing-overview') return json(200, dashboard);
       if (path === '/api/ds/query') {
         received.push(JSON.parse(body));
@@ -300,7 +390,10 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
 
-  afterAll(() => server.close());
+  afterAll(async () => {
+    server.close();
+    await userService?.stop();
+  });
 
   const endpoints = (): Endpoints => ({
     prometheus: url,
@@ -308,12 +401,14 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     tempo: url,
     pyroscope: url,
     grafana: url,
+    users: userService.url,
   });
 
   beforeEach(() => {
     state.lineAges = [600, 0];
     state.tempo = { [oldTrace]: 'complete', [newTrace]: 'complete' };
     state.lateFor = 0;
+    state.loki = 'healthy';
     tempoRequests.length = 0;
     said.length = 0;
   });
@@ -358,7 +453,7 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
   });
 
   it('stops waiting for a fresh line’s trace at the bound, and says what never arrived', async () => {
-    state.lineAges = [0, 0];
+    state.lineAges = [1, 0]; // both fresh; the older one is followed
     state.tempo[oldTrace] = 'absent';
     const { results } = await logChecks(endpoints(), settle(5000));
     expect(results[1]).toMatchObject({ ok: false, detail: expect.stringContaining('is not in Tempo') });
@@ -391,6 +486,52 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       detail: 'no trace_id on the "Joined queue" lines',
     });
     state.traceLabel = true;
+  });
+
+  it('names the users the lines name, as user-service holds them', async () => {
+    const [result] = (await logChecks(endpoints(), settle(30_000))).results;
+    expect(result).toMatchObject({
+      ok: true,
+      detail:
+        '2 lines naming users (the newest 2 found in user-service), in time order; last: Joined queue: user-k3x9q at position 2',
+    });
+  });
+
+  it('fails the Loki step on lines out of time order as Loki returned them', async () => {
+    state.loki = 'disordered';
+    const [result] = (await logChecks(endpoints(), settle(30_000))).results;
+    expect(result).toMatchObject({
+      name: 'Loki: {app="queue-service"} |= "Joined queue"',
+      ok: false,
+      detail: expect.stringMatching(
+        /^out of time order in \{app="queue-service", service_name="queue-service"\}: "Joined queue: user-k3x9q at position 2" .* in a backward answer$/,
+      ),
+    });
+  });
+
+  it('fails the Loki step on a line naming a user user-service does not have', async () => {
+    state.loki = 'stranger';
+    const [result] = (await logChecks(endpoints(), settle(30_000))).results;
+    expect(result).toMatchObject({
+      ok: false,
+      detail:
+        '"Joined queue: user-nobdy at position 2" names user-nobdy, but user-service has no user 7f3c2b1a-0e9d-4c8b-a7f6-e5d4c3b2a190',
+    });
+  });
+
+  it('fails the Grafana step when Grafana holds no dashboard', async () => {
+    state.noDashboards = true;
+    try {
+      const results = await grafanaChecks(endpoints());
+      expect(
+        results.find((r) => r.name === 'Grafana: every panel of every dashboard has data'),
+      ).toMatchObject({
+        ok: false,
+        detail: 'Grafana holds no dashboard: were grafana/dashboards provisioned?',
+      });
+    } finally {
+      state.noDashboards = false;
+    }
   });
 
   it('checks each data source’s health and runs every panel’s queries with the variables resolved', async () => {

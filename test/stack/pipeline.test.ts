@@ -187,6 +187,11 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
     expect(String(record.body)).toMatch(/Joined queue.*user-[a-z0-9]{5}.*position \d+/);
     expect(record.resource).toMatchObject({ app: 'queue-service', 'service.name': 'queue-service' });
     expect(record.traceId).toMatch(/^[0-9a-f]{32}$/);
+    // Loki keeps these as structured metadata: `npm run verify` looks the user up by userId.
+    expect(record.attributes).toMatchObject({
+      userId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      userName: String(record.body).split(' ')[2],
+    });
     expect(tempo.trace(record.traceId).some((s) => s.service === 'queue-service')).toBe(true);
   });
 

@@ -26,6 +26,10 @@ export const prometheusBinary = (): string =>
  */
 export class TestPrometheus {
   url = '';
+
+  /** `flags` are added to the command line, e.g. `--query.max-samples=5` for a query that errors. */
+  constructor(private readonly flags: string[] = []) {}
+
   private process?: ChildProcess;
   private dir = '';
   readonly output: string[] = [];
@@ -83,6 +87,7 @@ export class TestPrometheus {
         '--enable-feature=exemplar-storage',
         // As compose runs it: Tempo's metrics generator (or its stand-in) writes the service graph here.
         '--web.enable-remote-write-receiver',
+        ...this.flags,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -105,13 +105,20 @@ function logQuery(expr: string): (labels: Record<string, string>, line: string) 
 }
 
 /**
- * Loki 3.7: OTLP logs at /otlp/v1/logs (service.name and app become stream labels, trace and span ids structured
- * metadata) and /loki/api/v1/query_range. Without the categorize-labels flag Loki merges structured metadata
- * into the stream's labels, so each line with its own trace_id is a stream of its own.
+ * Loki 3.7: OTLP logs at /otlp/v1/logs (service.name and app become stream labels; trace and span ids and the
+ * record's attributes, such as userId, structured metadata) and /loki/api/v1/query_range over [start, end).
+ * Without the categorize-labels flag Loki merges structured metadata into the stream's labels, so each line
+ * with its own trace_id is a stream of its own.
  */
 async function loki(): Promise<void> {
   const receiver = new OtlpReceiver();
   const labels = (log: ReceivedLog): Record<string, string> => ({
+    ...Object.fromEntries(
+      Object.entries(log.attributes).map(([key, value]) => [
+        key,
+        typeof value === 'object' ? JSON.stringify(value) : String(value),
+      ]),
+    ),
     service_name: log.service,
     ...(log.resource.app !== undefined && { app: String(log.resource.app) }),
     ...(log.traceId && { trace_id: log.traceId, span_id: log.spanId }),
@@ -132,11 +139,15 @@ async function loki(): Promise<void> {
       }
       const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
       const start = BigInt(url.searchParams.get('start') ?? '0');
+      const end = BigInt(url.searchParams.get('end') ?? ns(Date.now()));
       const limit = Number(url.searchParams.get('limit') ?? 100);
       const forward = url.searchParams.get('direction') === 'forward';
       const found = receiver.logs
         .map((log) => ({ log, labels: labels(log), line: String(log.body) }))
-        .filter(({ log, labels: l, line }) => BigInt(ns(log.receivedAt)) >= start && matches(l, line));
+        .filter(({ log, labels: l, line }) => {
+          const at = BigInt(ns(log.receivedAt));
+          return at >= start && at < end && matches(l, line);
+        });
       const kept = forward ? found.slice(0, limit) : found.slice(-limit).reverse();
       send(response, 200, {
         status: 'success',
