@@ -135,7 +135,10 @@ export class OtlpReceiver {
             kind: span.kind ?? 0,
             attributes: attributes(span.attributes),
             links: (span.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
-            events: (span.events ?? []).map((e: any) => ({ name: e.name, attributes: attributes(e.attributes) })),
+            events: (span.events ?? []).map((e: any) => ({
+              name: e.name,
+              attributes: attributes(e.attributes),
+            })),
             status: span.status ?? {},
             startNs: String(span.startTimeUnixNano ?? 0),
             endNs: String(span.endTimeUnixNano ?? 0),
