@@ -32,6 +32,10 @@ class NestHandlerInstrumentation extends NestInstrumentation {
   }
 }
 
+let logRecordScope: { name: string; version: string } | undefined;
+/** The scope of the OTLP log records made of pino's lines, the pino instrumentation's; none when none are sent. */
+export const pinoLogRecordScope = () => logRecordScope;
+
 /** Each instrumentation by the short name @opentelemetry/auto-instrumentations-node gives it. */
 const all = {
   http: () =>
@@ -44,8 +48,15 @@ const all = {
   ioredis: () =>
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
   pg: () => new PgInstrumentation({ requireParentSpan: true }),
-  // trace_id / span_id on every record; the records themselves go to the log exporter when there is one.
-  pino: (sendLogs: boolean) => new PinoInstrumentation({ disableLogSending: !sendLogs }),
+  // trace_id / span_id on every record. The records go to the log exporter, when there is one, through
+  // logging/otlp-log-stream.ts: the instrumentation's own sending parses every line back (JSON.parse).
+  pino: (sendLogs: boolean) => {
+    const pino = new PinoInstrumentation({ disableLogSending: true });
+    logRecordScope = sendLogs
+      ? { name: pino.instrumentationName, version: pino.instrumentationVersion }
+      : undefined;
+    return pino;
+  },
 };
 export type InstrumentationName = keyof typeof all;
 export const instrumentationNames = Object.keys(all) as InstrumentationName[];
