@@ -1,9 +1,10 @@
-// `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory profiling stack.
+// `npm run bench [-- part ...] [--quick] [--rounds=N]`: measurements, not tests. Each part prints a table; all of them are
+// written to bench/results.json and bench/results.md. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
+import { differentialProfile } from './differential-profile';
 import { frameworkCost } from './framework-cost';
 import { freshness } from './freshness';
 import { memory } from './memory';
@@ -16,6 +17,7 @@ import { trafficGenerator } from './traffic-generator';
 
 const parts = {
   overhead: telemetryOverhead,
+  profile: differentialProfile,
   framework: frameworkCost,
   startup,
   traffic: trafficGenerator,
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((w) => !(w in parts));
   if (unknown.length)
     throw new Error(`unknown part ${unknown.join(', ')}: choose from ${Object.keys(parts).join(', ')}`);
-  const ctx = await benchContext(quick);
+  const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1]) || undefined;
+  const ctx = await benchContext(quick, rounds);
   const machine = `${process.platform} ${process.arch}, ${cpus().length} cores, Node ${process.version}`;
   const results: PartResult[] = [];
   for (const name of wanted.length ? wanted : Object.keys(parts)) {

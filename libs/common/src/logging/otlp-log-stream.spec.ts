@@ -84,6 +84,7 @@ describe(OtlpLogStream.name, () => {
       );
       logger.warn({ err: failure, dependency: 'redis' }, 'redis is unavailable');
       logger.error(new Error('boom'));
+      logger.info({ token: undefined, headers: { authorization: 'Bearer x', accept: '*/*' } }, 'headers');
       logger.debug(
         { admissionToken: 'secret', nested: { admissionToken: 'secret', at: new Date(0) } },
         'verify',
@@ -98,12 +99,12 @@ describe(OtlpLogStream.name, () => {
     });
     logger.info('outside any span');
     const records = exporter.getFinishedLogRecords();
-    expect(records.length).toBe(18);
+    expect(records.length).toBe(20);
     const expected = records.filter((_, i) => i % 2 === 0).map(view);
     const made = records.filter((_, i) => i % 2 === 1).map(view);
     expect(made).toEqual(expected);
     expect(made[2].attributes).toMatchObject({ 'exception.type': 'ECONNRESET', dependency: 'redis' });
-    expect(made[4].attributes).toMatchObject({
+    expect(made[5].attributes).toMatchObject({
       admissionToken: '[redacted]',
       nested: { admissionToken: '[redacted]' },
     });
