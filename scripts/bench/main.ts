@@ -10,6 +10,7 @@ import { freshness } from './freshness';
 import { memory } from './memory';
 import { profiling } from './profiling';
 import { seatRace } from './seat-race';
+import { serialisation } from './serialisation';
 import { stack } from './stack';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
@@ -18,6 +19,7 @@ import { trafficGenerator } from './traffic-generator';
 const parts = {
   overhead: telemetryOverhead,
   profile: differentialProfile,
+  serialisation,
   framework: frameworkCost,
   startup,
   traffic: trafficGenerator,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { composeTelemetryEnv, RunningService } from '../../test/support/services';
 import { BenchContext, flushRedis, joinAll, Peers, registerUsers, startPeers } from './context';
-import type { LoadSpec } from './harness';
+import { cpuPerRequest, LoadSpec, signed, spread } from './harness';
 
 /** The requests the telemetry parts load queue-service with, by the route (and answer) they exercise. */
 export const routeNames = {
@@ -55,4 +55,65 @@ export async function queueBench(ctx: BenchContext): Promise<QueueBench> {
     },
     stop: () => peers.stop(),
   };
+}
+
+export interface Sample {
+  cpuMicros: number;
+  rps: number;
+  p99: number;
+}
+
+/**
+ * CPU time of queue-service per request (from /proc/<pid>/stat, user + system, so 10 ms ticks over tens of
+ * thousands of requests) for each variant of each route, the variants alternating round after round.
+ */
+export async function alternate(
+  bench: QueueBench,
+  plan: Partial<Record<RouteName, Record<string, Record<string, string>>>>,
+  rounds: number,
+  seconds: number,
+): Promise<Record<string, Record<string, Sample[]>>> {
+  const samples: Record<string, Record<string, Sample[]>> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const [route, variants] of Object.entries(plan) as [RouteName, Record<string, Record<string, string>>][]) {
+      for (const [name, env] of Object.entries(variants)) {
+        const queue = await bench.startQueue(env);
+        const { cpuMicros, rps, p99 } = await cpuPerRequest(queue.process.pid!, {
+          ...bench.specs[route],
+          url: queue.url,
+          seconds,
+        });
+        await queue.stop();
+        ((samples[route] ??= {})[name] ??= []).push({ cpuMicros, rps, p99 });
+      }
+    }
+  }
+  return samples;
+}
+
+/** One row per route and variant: CPU per request (median, spread), added vs off, req/s and its ratio, p99. */
+export function cpuTable(samples: Record<string, Record<string, Sample[]>>) {
+  const table = [
+    ['route', 'telemetry', 'CPU µs/request (median)', 'spread', 'added vs off', 'req/s', 'on/off', 'p99 ms'],
+  ];
+  const figures: Record<string, { cpuMicros: ReturnType<typeof spread>; rps: ReturnType<typeof spread>; addedMicros: number }> = {};
+  for (const [route, byVariant] of Object.entries(samples)) {
+    const off = { cpu: spread(byVariant.off.map((s) => s.cpuMicros)), rps: spread(byVariant.off.map((s) => s.rps)) };
+    for (const [name, list] of Object.entries(byVariant)) {
+      const cpu = spread(list.map((s) => s.cpuMicros));
+      const rps = spread(list.map((s) => s.rps));
+      table.push([
+        route,
+        name,
+        cpu.median.toFixed(0),
+        `${cpu.min.toFixed(0)}..${cpu.max.toFixed(0)}`,
+        name === 'off' ? '' : signed(cpu.median - off.cpu.median),
+        rps.median.toFixed(0),
+        name === 'off' ? '' : (rps.median / off.rps.median).toFixed(2),
+        spread(list.map((s) => s.p99)).median.toFixed(1),
+      ]);
+      figures[`${route} · ${name}`] = { cpuMicros: cpu, rps, addedMicros: cpu.median - off.cpu.median };
+    }
+  }
+  return { table, figures };
 }
