@@ -6,6 +6,7 @@ import type { RunningService } from '../../test/support/services';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
+  children?: number[];
 }
 export interface CpuProfile {
   nodes: ProfileNode[];
@@ -28,10 +29,19 @@ function functionOf(node: ProfileNode): string {
   return node.callFrame.url ? `${node.callFrame.functionName || '(anonymous)'} [${where}]` : where;
 }
 
-/** Self time in µs by `key` of each sample's node, idle time left out. */
+const v8Itself = /^\((garbage collector|program|idle|root)\)$/;
+
+/** Self time in µs by `key` of each sample's node, idle time left out. A native function is named with its caller. */
 export function selfTime(profile: CpuProfile, by: 'package' | 'function'): Map<string, number> {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const key = by === 'package' ? owner : functionOf;
+  const parents = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
+  const withCaller = (node: ProfileNode) => {
+    const name = functionOf(node);
+    const parent = parents.get(node.id);
+    return node.callFrame.url || v8Itself.test(node.callFrame.functionName) || !parent ? name : `${name} < ${functionOf(parent)}`;
+  };
+  const key = by === 'package' ? owner : withCaller;
   const totals = new Map<string, number>();
   profile.samples.forEach((id, i) => {
     const name = key(nodes.get(id)!);

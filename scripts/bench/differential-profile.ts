@@ -1,6 +1,6 @@
 import type { BenchContext, PartResult } from './context';
 import { CpuProfile, profileDuring, selfTime } from './cpu-profile';
-import { load, signed } from './harness';
+import { cpuSeconds, load, signed } from './harness';
 import { queueBench, RouteName, routeNames } from './queue-bench';
 
 const variants = { off: { OTEL_SDK_DISABLED: 'true' }, on: {} } as const;
@@ -34,7 +34,7 @@ function added(off: Totals, on: Totals, which: 'micros' | 'packages') {
  * `profile`: where telemetry's CPU goes, as the difference between two profiles of the same requests, telemetry
  * off and on, in alternating rounds. Each run is profiled over its load only (the inspector protocol, after a
  * warm-up), and self time is summed per function and per package over the rounds, then divided by the requests
- * answered. What both runs spend (writing the response, say) cancels out; what is left is telemetry's.
+ * answered, after scaling each run's samples to the CPU time it used. What both runs spend (writing the response, say) cancels out; what is left is telemetry's.
  */
 export async function differentialProfile(ctx: BenchContext): Promise<PartResult> {
   const rounds = ctx.rounds ?? (ctx.quick ? 1 : 4);
@@ -49,15 +49,22 @@ export async function differentialProfile(ctx: BenchContext): Promise<PartResult
         const queue = await bench.startQueue({ ...variants[variant], NODE_OPTIONS: '--inspect=127.0.0.1:0' });
         const spec = { ...bench.specs[route], url: queue.url };
         await load({ ...spec, seconds: 1 });
+        const before = cpuSeconds(queue.process.pid!);
         const { profile, result } = await profileDuring(queue, () => load({ ...spec, seconds }));
+        const cpuMicros = (cpuSeconds(queue.process.pid!) - before) * 1e6;
         await queue.stop();
         const into = ((totals[route] ??= {} as Record<Variant, Totals>)[variant] ??= {
           micros: new Map(),
           packages: new Map(),
           requests: 0,
         });
-        add(into.micros, selfTime(profile as CpuProfile, 'function'));
-        add(into.packages, selfTime(profile as CpuProfile, 'package'));
+        // Samples are wall time: on a shared machine a descheduled process keeps accruing to the function it was
+        // in. Scaled to the CPU time the process really used over the same load (/proc), they add up to it.
+        const byFunction = selfTime(profile as CpuProfile, 'function');
+        const sampled = [...byFunction.values()].reduce((a, b) => a + b, 0);
+        const scale = (m: Map<string, number>) => new Map([...m].map(([k, v]) => [k, (v * cpuMicros) / sampled]));
+        add(into.micros, scale(byFunction));
+        add(into.packages, scale(selfTime(profile as CpuProfile, 'package')));
         into.requests += result.requests;
       }
     }
@@ -71,7 +78,7 @@ export async function differentialProfile(ctx: BenchContext): Promise<PartResult
     const { off, on } = totals[route];
     const byFunction = added(off, on, 'micros');
     const byPackage = added(off, on, 'packages');
-    table.push([route, 'busy CPU, all functions', busy(off).toFixed(1), busy(on).toFixed(1), signed(busy(on) - busy(off), 1)]);
+    table.push([route, 'CPU (/proc), all functions', busy(off).toFixed(1), busy(on).toFixed(1), signed(busy(on) - busy(off), 1)]);
     for (const row of byFunction.slice(0, 20))
       table.push([route, row.key, row.off.toFixed(1), row.on.toFixed(1), signed(row.added, 1)]);
     for (const row of byPackage.slice(0, 8))
@@ -84,7 +91,7 @@ export async function differentialProfile(ctx: BenchContext): Promise<PartResult
       byPackage,
     };
     notes.push(
-      `${route}: ${busy(off).toFixed(0)} -> ${busy(on).toFixed(0)} µs of busy CPU per request under the profiler; ` +
+      `${route}: ${busy(off).toFixed(0)} -> ${busy(on).toFixed(0)} µs of CPU per request under the profiler; ` +
         `what shrank the most with telemetry on: ${byFunction
           .slice(-3)
           .map((r) => `${r.key} ${signed(r.added, 1)}`)
@@ -92,7 +99,7 @@ export async function differentialProfile(ctx: BenchContext): Promise<PartResult
     );
   }
   return {
-    part: `Differential CPU profile, telemetry off vs on over the same requests (${rounds} alternating rounds of ${seconds} s, self time per request)`,
+    part: `Differential CPU profile, telemetry off vs on over the same requests (${rounds} alternating rounds of ${seconds} s, self time per request, scaled to /proc CPU time)`,
     table,
     figures,
     notes,
