@@ -13,6 +13,8 @@ export interface BenchContext {
   databaseUrl: string;
   redisUrl: string;
   quick: boolean;
+  /** Rounds of alternating variants that `--rounds=N` asks for; each part has its own default otherwise. */
+  rounds?: number;
   /** A directory of this run's own (removed at the end), for profiles and the like. */
   tmpDir: string;
 }
@@ -30,7 +32,7 @@ const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@12
 const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:56379/14';
 
 /** Postgres and Redis as the tests use them, and a database and Redis db of the benchmark's own. */
-export async function benchContext(quick: boolean): Promise<BenchContext> {
+export async function benchContext(quick: boolean, rounds?: number): Promise<BenchContext> {
   execFileSync('bash', ['scripts/dev/servers.sh'], {
     stdio: 'inherit',
     env: { ...process.env, PG_PORT: new URL(admin).port, REDIS_PORT: new URL(redis).port },
@@ -45,6 +47,7 @@ export async function benchContext(quick: boolean): Promise<BenchContext> {
     databaseUrl,
     redisUrl: redis,
     quick,
+    rounds,
     tmpDir: mkdtempSync(join(tmpdir(), 'ticketing-bench-')),
   };
 }
@@ -52,6 +55,7 @@ export async function benchContext(quick: boolean): Promise<BenchContext> {
 /** What a queue-service under measurement talks to: the real collector, exporting to a sink, and user-service. */
 export interface Peers {
   otlpHttp: string;
+  otlpGrpc: string;
   users: RunningService;
   stop(): Promise<void>;
 }
@@ -65,6 +69,7 @@ export async function startPeers(ctx: BenchContext): Promise<Peers> {
   const users = await RunningService.start('user-service', { DATABASE_URL: ctx.databaseUrl, LOG_LEVEL: 'info' });
   return {
     otlpHttp: collector.otlpHttp,
+    otlpGrpc: collector.otlpGrpc,
     users,
     async stop() {
       await users.stop();

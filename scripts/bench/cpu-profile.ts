@@ -1,11 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../../test/support/poll';
+import type { RunningService } from '../../test/support/services';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string };
+  children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -20,6 +23,34 @@ function owner({ callFrame: { url, functionName } }: ProfileNode): string {
   return url.includes('/dist/') ? 'our code' : url;
 }
 
+/** A function and where it lives: `writeString [@opentelemetry/otlp-transformer]`; V8's own work as itself. */
+function functionOf(node: ProfileNode): string {
+  const where = owner(node);
+  return node.callFrame.url ? `${node.callFrame.functionName || '(anonymous)'} [${where}]` : where;
+}
+
+const v8Itself = /^\((garbage collector|program|idle|root)\)$/;
+
+/** Self time in µs by `key` of each sample's node, idle time left out. A native function is named with its caller. */
+export function selfTime(profile: CpuProfile, by: 'package' | 'function'): Map<string, number> {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parents = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node);
+  const withCaller = (node: ProfileNode) => {
+    const name = functionOf(node);
+    const parent = parents.get(node.id);
+    return node.callFrame.url || v8Itself.test(node.callFrame.functionName) || !parent ? name : `${name} < ${functionOf(parent)}`;
+  };
+  const key = by === 'package' ? owner : withCaller;
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const name = key(nodes.get(id)!);
+    totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  totals.delete('((idle))');
+  return totals;
+}
+
 /**
  * Self time by owner in the newest .cpuprofile of `dir` (written by `node --cpu-prof`), busiest first, as a share
  * of the busy time and as µs per request over `requests`.
@@ -27,16 +58,49 @@ function owner({ callFrame: { url, functionName } }: ProfileNode): string {
 export function profileShares(dir: string, requests: number) {
   const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const byOwner = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
-    const name = owner(nodes.get(id)!);
-    byOwner.set(name, (byOwner.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  byOwner.delete('((idle))');
+  const byOwner = selfTime(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 'package');
   const busy = [...byOwner.values()].reduce((a, b) => a + b, 0);
   return [...byOwner]
     .sort((a, b) => b[1] - a[1])
     .map(([name, micros]) => ({ name, share: micros / busy, microsPerRequest: micros / requests }));
+}
+
+/**
+ * Profiles a service started with `--inspect=127.0.0.1:0` over `work` only, through the inspector protocol:
+ * unlike `--cpu-prof`, neither the start-up (which telemetry lengthens) nor the warm-up is in the profile.
+ */
+export async function profileDuring<T>(
+  service: RunningService,
+  work: () => Promise<T>,
+  intervalMicros = 250,
+): Promise<{ profile: CpuProfile; result: T }> {
+  const url = await eventually(
+    () => service.lines.map((l) => /Debugger listening on (ws:\/\/\S+)/.exec(l)?.[1]).find(Boolean),
+    `${service.name}'s inspector`,
+    10_000,
+  );
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  let next = 0;
+  const pending = new Map<number, (result: any) => void>();
+  socket.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  };
+  const call = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      const id = ++next;
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: intervalMicros });
+  await call('Profiler.start');
+  const result = await work();
+  const { profile } = (await call('Profiler.stop')) as { profile: CpuProfile };
+  socket.close();
+  return { profile, result };
 }

@@ -6,6 +6,8 @@ import { freePort } from '../../test/support/services';
 
 export interface Load {
   rps: number;
+  /** Requests answered. */
+  requests: number;
   p50: number;
   p99: number;
   max: number;
@@ -47,6 +49,7 @@ export async function load(spec: LoadSpec): Promise<Load> {
   });
   return {
     rps: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     max: result.latency.max,

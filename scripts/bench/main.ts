@@ -1,14 +1,16 @@
-// `npm run bench [-- part ...] [--quick]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead framework startup traffic seats faults freshness memory profiling stack.
+// `npm run bench [-- part ...] [--quick] [--rounds=N]`: measurements, not tests. Each part prints a table; all of them are
+// written to bench/results.json and bench/results.md. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
+import { differentialProfile } from './differential-profile';
 import { frameworkCost } from './framework-cost';
 import { freshness } from './freshness';
 import { memory } from './memory';
 import { profiling } from './profiling';
 import { seatRace } from './seat-race';
+import { serialisation } from './serialisation';
 import { stack } from './stack';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
@@ -16,6 +18,8 @@ import { trafficGenerator } from './traffic-generator';
 
 const parts = {
   overhead: telemetryOverhead,
+  profile: differentialProfile,
+  serialisation,
   framework: frameworkCost,
   startup,
   traffic: trafficGenerator,
@@ -44,7 +48,8 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((w) => !(w in parts));
   if (unknown.length)
     throw new Error(`unknown part ${unknown.join(', ')}: choose from ${Object.keys(parts).join(', ')}`);
-  const ctx = await benchContext(quick);
+  const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1]) || undefined;
+  const ctx = await benchContext(quick, rounds);
   const machine = `${process.platform} ${process.arch}, ${cpus().length} cores, Node ${process.version}`;
   const results: PartResult[] = [];
   for (const name of wanted.length ? wanted : Object.keys(parts)) {

@@ -17,6 +17,7 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Attributes;
   links: { traceId: string; spanId: string }[];
+  events: { name: string; attributes: Attributes }[];
   status: { code?: number; message?: string };
   /** Nanoseconds since the epoch, as OTLP carries them (beyond a number's precision). */
   startNs: string;
@@ -134,6 +135,10 @@ export class OtlpReceiver {
             kind: span.kind ?? 0,
             attributes: attributes(span.attributes),
             links: (span.links ?? []).map((l: any) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
+            events: (span.events ?? []).map((e: any) => ({
+              name: e.name,
+              attributes: attributes(e.attributes),
+            })),
             status: span.status ?? {},
             startNs: String(span.startTimeUnixNano ?? 0),
             endNs: String(span.endTimeUnixNano ?? 0),

@@ -1,3 +1,4 @@
+import { refusal } from '@app/common';
 import { ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { trace, TraceFlags } from '@opentelemetry/api';
@@ -64,7 +65,7 @@ export class QueueService {
         expiresAt: new Date(Number(admission.expiresAt)).toISOString(),
       };
     }
-    if (rank === null) throw new NotFoundException(`user ${userId} is not in the queue`);
+    if (rank === null) throw refusal(() => new NotFoundException(`user ${userId} is not in the queue`));
     const position = rank + 1;
     return { userId, status: 'waiting', position, etaSeconds: Math.ceil(position / this.admitPerSecond) };
   }
@@ -72,10 +73,13 @@ export class QueueService {
   async verify(userId: string, admissionToken: string): Promise<AdmissionVerdictDto> {
     const admission = await this.redis.hgetall(queueKeys.admission(userId));
     if (!admission.token || !sameSecret(admission.token, admissionToken)) {
-      throw new ForbiddenException({
-        code: 'INVALID_ADMISSION',
-        message: 'no valid admission for this user',
-      });
+      throw refusal(
+        () =>
+          new ForbiddenException({
+            code: 'INVALID_ADMISSION',
+            message: 'no valid admission for this user',
+          }),
+      );
     }
     return { userId, valid: true, expiresAt: new Date(Number(admission.expiresAt)).toISOString() };
   }

@@ -1,4 +1,4 @@
-import { ServiceClient } from '@app/common';
+import { refusal, ServiceClient } from '@app/common';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { QueueServiceEnv } from '../config';
@@ -23,7 +23,7 @@ export class UsersClient {
 
   async getUser(userId: string): Promise<RegisteredUser> {
     const { status, body } = await this.client.request<RegisteredUser>('GET', `/users/${userId}`);
-    if (status === 404) throw new NotFoundException(`user ${userId} is not registered`);
+    if (status === 404) throw refusal(() => new NotFoundException(`user ${userId} is not registered`));
     if (status !== 200) throw new Error(`user-service answered ${status} for user ${userId}`);
     return body;
   }

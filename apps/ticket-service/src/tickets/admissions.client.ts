@@ -1,4 +1,4 @@
-import { ServiceClient } from '@app/common';
+import { refusal, ServiceClient } from '@app/common';
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { TicketServiceEnv } from '../config';
@@ -22,7 +22,9 @@ export class AdmissionsClient {
       admissionToken,
     });
     if (status === 403) {
-      throw new ForbiddenException({ code: 'NOT_ADMITTED', message: 'no valid admission for this user' });
+      throw refusal(
+        () => new ForbiddenException({ code: 'NOT_ADMITTED', message: 'no valid admission for this user' }),
+      );
     }
     if (status !== 200) throw new Error(`queue-service answered ${status} to an admission check`);
   }

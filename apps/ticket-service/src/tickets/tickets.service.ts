@@ -1,3 +1,4 @@
+import { refusal } from '@app/common';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
@@ -44,7 +45,7 @@ export class TicketsService {
 
   async findById(ticketId: string): Promise<Ticket> {
     const ticket = await this.tickets.findOneBy({ ticketId });
-    if (!ticket) throw new NotFoundException(`ticket ${ticketId} not found`);
+    if (!ticket) throw refusal(() => new NotFoundException(`ticket ${ticketId} not found`));
     return ticket;
   }
 
@@ -62,7 +63,8 @@ export class TicketsService {
         .returning(['sold'])
         .execute();
       const row = (result.raw as { sold: number }[])[0];
-      if (!row) throw new ConflictException({ code: 'SOLD_OUT', message: 'the event is sold out' });
+      if (!row)
+        throw refusal(() => new ConflictException({ code: 'SOLD_OUT', message: 'the event is sold out' }));
       return manager.save(manager.create(Ticket, { userId, seat: row.sold }));
     });
   }

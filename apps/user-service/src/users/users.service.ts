@@ -1,3 +1,4 @@
+import { refusal } from '@app/common';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
@@ -33,7 +34,7 @@ export class UsersService {
 
   async findById(id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
-    if (!user) throw new NotFoundException(`user ${id} not found`);
+    if (!user) throw refusal(() => new NotFoundException(`user ${id} not found`));
     return user;
   }
 

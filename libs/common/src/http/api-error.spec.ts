@@ -1,6 +1,6 @@
-import { HttpStatus } from '@nestjs/common';
+import { HttpStatus, NotFoundException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { BadInputException, defaultReason, DependencyUnavailableException } from './api-error';
+import { BadInputException, defaultReason, DependencyUnavailableException, refusal } from './api-error';
 
 describe(defaultReason.name, () => {
   it('turns a status into its reason phrase', () => {
@@ -33,5 +33,21 @@ describe(DependencyUnavailableException.name, () => {
       dependency: 'queue-service',
       message: 'queue-service is unavailable: ECONNREFUSED',
     });
+  });
+});
+
+describe(refusal.name, () => {
+  it('makes the exception without stack frames, and leaves the limit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const sut = refusal(() => new NotFoundException('user x is not in the queue'));
+    expect(sut.getStatus()).toBe(404);
+    expect(sut.stack).toBe('NotFoundException: user x is not in the queue');
+    expect(new Error('crash').stack).toMatch(/\n\s+at /);
+    expect(() =>
+      refusal(() => {
+        throw new Error('while making it');
+      }),
+    ).toThrow('while making it');
+    expect(Error.stackTraceLimit).toBe(limit);
   });
 });

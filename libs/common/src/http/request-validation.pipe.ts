@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
-import { BadInputException, FieldError } from './api-error';
+import { BadInputException, FieldError, refusal } from './api-error';
 
 /** Whitelisting validation whose errors name each bad field; a body that is not a JSON object is refused. */
 @Injectable()
@@ -11,7 +11,8 @@ export class RequestValidationPipe extends ValidationPipe {
       forbidUnknownValues: true,
       transform: true,
       validationError: { target: false, value: false },
-      exceptionFactory: (errors) => new BadInputException(errors.flatMap((e) => toFieldErrors(e))),
+      exceptionFactory: (errors) =>
+        refusal(() => new BadInputException(errors.flatMap((e) => toFieldErrors(e)))),
     });
   }
 
@@ -20,7 +21,7 @@ export class RequestValidationPipe extends ValidationPipe {
       // No body at all is an empty object; a JSON null is not an object.
       if (value === undefined) value = {};
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw BadInputException.field('body', 'body must be a JSON object');
+        throw refusal(() => BadInputException.field('body', 'body must be a JSON object'));
       }
     }
     return super.transform(value, metadata);

@@ -1,3 +1,4 @@
+import { trace, TracerProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -6,6 +7,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { IncomingMessage } from 'node:http';
+import { ClientErrorTolerantTracerProvider } from './client-errors';
 
 /** Probes and scrapes: neither traced nor counted in the request metrics. */
 export const untracedPath = /^\/(health|metrics)(\/|$|\?)/;
@@ -16,6 +18,24 @@ const redisStatement = (command: string, args: unknown[]): string =>
     ? command.toUpperCase()
     : `${command.toUpperCase()} ${String(args[0] ?? '')}`.trim();
 
+/**
+ * Nest's handler spans, which mark a thrown 404 or 400 as an error with its stack trace as they would a crash:
+ * their tracer leaves client errors alone (client-errors.ts); the instrumentation has no option for it.
+ */
+class NestHandlerInstrumentation extends NestInstrumentation {
+  constructor() {
+    super();
+    this.setTracerProvider(trace.getTracerProvider());
+  }
+  override setTracerProvider(provider: TracerProvider): void {
+    super.setTracerProvider(new ClientErrorTolerantTracerProvider(provider));
+  }
+}
+
+let logRecordScope: { name: string; version: string } | undefined;
+/** The scope of the OTLP log records made of pino's lines, the pino instrumentation's; none when none are sent. */
+export const pinoLogRecordScope = () => logRecordScope;
+
 /** Each instrumentation by the short name @opentelemetry/auto-instrumentations-node gives it. */
 const all = {
   http: () =>
@@ -24,12 +44,19 @@ const all = {
     }),
   undici: (_sendLogs: boolean, untracedOrigins: string[]) =>
     new UndiciInstrumentation({ ignoreRequestHook: (request) => untracedOrigins.includes(request.origin) }),
-  'nestjs-core': () => new NestInstrumentation(),
+  'nestjs-core': () => new NestHandlerInstrumentation(),
   ioredis: () =>
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
   pg: () => new PgInstrumentation({ requireParentSpan: true }),
-  // trace_id / span_id on every record; the records themselves go to the log exporter when there is one.
-  pino: (sendLogs: boolean) => new PinoInstrumentation({ disableLogSending: !sendLogs }),
+  // trace_id / span_id on every record. The records go to the log exporter, when there is one, through
+  // logging/otlp-log-stream.ts: the instrumentation's own sending parses every line back (JSON.parse).
+  pino: (sendLogs: boolean) => {
+    const pino = new PinoInstrumentation({ disableLogSending: true });
+    logRecordScope = sendLogs
+      ? { name: pino.instrumentationName, version: pino.instrumentationVersion }
+      : undefined;
+    return pino;
+  },
 };
 export type InstrumentationName = keyof typeof all;
 export const instrumentationNames = Object.keys(all) as InstrumentationName[];
