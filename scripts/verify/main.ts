@@ -1,5 +1,6 @@
 // `npm run verify [-- --traffic]`: the chapter's checkpoints against the running stack, each PASS or FAIL.
 import { spawnSync } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { CheckResult, Endpoints, runChecks } from './checks';
 import { slowServers } from './http';
 import { settleFromEnv } from './settle';
@@ -33,24 +34,36 @@ export function format(result: CheckResult, colour: boolean): string {
   ].join('\n');
 }
 
+/**
+ * Inside compose, verify asks Grafana at http://grafana:3000, a name only the compose network knows; its links
+ * are for the host's browser, so GRAFANA_PUBLIC_URL (when set) replaces that address at the start of a link.
+ */
+export function publicLink(result: CheckResult, grafana: string, env: NodeJS.ProcessEnv): CheckResult {
+  const base = env.GRAFANA_PUBLIC_URL;
+  if (!base || !result.link?.startsWith(grafana)) return result;
+  return { ...result, link: base.replace(/\/$/, '') + result.link.slice(grafana.length) };
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('-h') || args.includes('--help')) {
     console.log(
-      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks',
+      'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000); GRAFANA_PUBLIC_URL, the Grafana its links open (default GRAFANA_URL); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks',
     );
     return 0;
   }
   if (args.includes('--traffic')) {
-    const traffic = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/traffic/main.ts', '10', '--interval', '200ms'],
-      { stdio: 'inherit' },
-    );
+    // The traffic tool beside this one, as this one runs: from source under tsx (its loader is in execArgv),
+    // or bundled into the tools image (compose/Dockerfile), where traffic/main.js lies beside verify/main.js.
+    const entry = join(__dirname, '..', 'traffic', basename(__filename));
+    const traffic = spawnSync(process.execPath, [...process.execArgv, entry, '10', '--interval', '200ms'], {
+      stdio: 'inherit',
+    });
     if (traffic.status !== 0) return 1;
   }
   const settle = settleFromEnv(process.env, (message) => console.error(message));
-  const results = await runChecks(endpoints(process.env), settle);
+  const e = endpoints(process.env);
+  const results = (await runChecks(e, settle)).map((result) => publicLink(result, e.grafana, process.env));
   const colour = process.stdout.isTTY;
   for (const result of results) console.log(format(result, colour));
   for (const [server, ms] of slowServers())

@@ -1,5 +1,5 @@
 // The Helm chart (charts/ticketing-sandbox) and the values for the upstream charts (charts/upstream), checked
-// here since no cluster runs on the development machines: `helm lint` and `helm template` with helm built from
+// here since no cluster runs in the test suite: `helm lint` and `helm template` with helm built from
 // the Go module proxy, every rendered object decoded strictly by its Kubernetes or prometheus-operator Go type
 // (scripts/k8s-validate), and the rendered objects compared with what compose runs.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
