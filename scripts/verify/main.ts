@@ -1,6 +1,7 @@
 // `npm run verify [-- --traffic]`: the chapter's checkpoints against the running stack, each PASS or FAIL.
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { CheckResult, Endpoints, runChecks } from './checks';
 import { slowServers } from './http';
 import { settleFromEnv } from './settle';
@@ -44,15 +45,21 @@ export function publicLink(result: CheckResult, grafana: string, env: NodeJS.Pro
   return { ...result, link: base.replace(/\/$/, '') + result.link.slice(grafana.length) };
 }
 
+/** The flags verify accepts (the docs' test checks every flag they name against these). */
+export const verifyFlags = {
+  traffic: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  if (args.includes('-h') || args.includes('--help')) {
+  const { values: args } = parseArgs({ args: process.argv.slice(2), options: verifyFlags });
+  if (args.help) {
     console.log(
       'Usage: npm run verify [-- --traffic]\n\n  --traffic   run 10 users through the flow first\n\nChecks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.\nEnvironment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000); GRAFANA_PUBLIC_URL, the Grafana its links open (default GRAFANA_URL); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks',
     );
     return 0;
   }
-  if (args.includes('--traffic')) {
+  if (args.traffic) {
     // The traffic tool beside this one, as this one runs: from source under tsx (its loader is in execArgv),
     // or bundled into the tools image (compose/Dockerfile), where traffic/main.js lies beside verify/main.js.
     const entry = join(__dirname, '..', 'traffic', basename(__filename));
