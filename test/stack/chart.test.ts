@@ -295,9 +295,9 @@ describe('charts/ticketing-sandbox', () => {
 
 describe('charts/upstream: values for the upstream charts', () => {
   const values = (name: string) => parse(readFileSync(`charts/upstream/${name}.yaml`, 'utf8'));
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/kubernetes.md', 'utf8');
 
-  it('pins each chart, and the README installs that very version', () => {
+  it('pins each chart, and docs/kubernetes.md installs that very version', () => {
     for (const [file, chartName] of [
       ['kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack'],
       ['loki', 'grafana-community/loki'],

@@ -1,5 +1,5 @@
-// docker-compose.yml, the apps' Dockerfile and the servers' configs checked against the rules the README
-// promises (Docker cannot run here): pinned images, loopback-only ports, health, limits, volumes, wiring.
+// docker-compose.yml, the apps' Dockerfile and the servers' configs checked against the rules the README and
+// docs/ promise (Docker cannot run here): pinned images, loopback-only ports, health, limits, volumes, wiring.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
