@@ -11,8 +11,14 @@ type Service = Record<string, any>;
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
 const all = compose.services as Record<string, Service>;
 // What `docker compose up` starts: every service outside a profile. The tools' services are under profiles.
-const services = Object.fromEntries(Object.entries(all).filter(([, s]) => !s.profiles)) as Record<string, Service>;
-const tools = Object.fromEntries(Object.entries(all).filter(([, s]) => s.profiles)) as Record<string, Service>;
+const services = Object.fromEntries(Object.entries(all).filter(([, s]) => !s.profiles)) as Record<
+  string,
+  Service
+>;
+const tools = Object.fromEntries(Object.entries(all).filter(([, s]) => s.profiles)) as Record<
+  string,
+  Service
+>;
 const apps = { 'queue-service': '3001', 'ticket-service': '3002', 'user-service': '3003' } as const;
 const megabytes = (limit: string) => Number.parseInt(limit, 10) * (limit.endsWith('g') ? 1024 : 1);
 // The only servers without a Docker healthcheck, and why: the image holds the collector binary alone.
@@ -68,7 +74,11 @@ describe('docker-compose.yml', () => {
   it('runs the tools in the compose network from their small image, under profiles `up` does not start', () => {
     expect(Object.keys(tools).sort()).toEqual(['load', 'traffic', 'verify']);
     for (const [name, service] of Object.entries(tools)) {
-      expect(service.build, name).toEqual({ context: '.', dockerfile: 'compose/Dockerfile', target: 'tools' });
+      expect(service.build, name).toEqual({
+        context: '.',
+        dockerfile: 'compose/Dockerfile',
+        target: 'tools',
+      });
       expect(service.image, name).toBe('ticketing-sandbox-tools:0.1.0');
       expect(service.mem_limit, name).toMatch(/^\d+m$/);
       expect(service.ports, name).toBeUndefined();
@@ -95,7 +105,11 @@ describe('docker-compose.yml', () => {
     // `run` of a tool starts nothing: depends_on would have compose converge the services it names.
     expect(tools.traffic.depends_on).toBeUndefined();
     expect(tools.verify.depends_on).toBeUndefined();
-    expect(tools.load).toMatchObject({ profiles: ['load'], restart: 'unless-stopped', stop_signal: 'SIGINT' });
+    expect(tools.load).toMatchObject({
+      profiles: ['load'],
+      restart: 'unless-stopped',
+      stop_signal: 'SIGINT',
+    });
     expect(tools.load.depends_on['ticket-service'].condition).toBe('service_healthy');
   });
 
