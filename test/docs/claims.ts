@@ -128,8 +128,9 @@ export function checkDashboards(markdown: string): string[] {
 /** Bold names in the chapter's steps: a dashboard's title or one of Grafana's own labels, nothing else. */
 export function checkBoldNames(markdown: string, labels: string[]): string[] {
   const stepTitles = new Set([...markdown.matchAll(/^\d+\. \*\*([^*]+)\*\*/gm)].map((m) => m[1]));
+  // A bold phrase may wrap onto the next line: the words are what count.
   return [...markdown.matchAll(/\*\*([^*]+)\*\*/g)]
-    .map((m) => m[1])
+    .map((m) => m[1].replace(/\s+/g, ' '))
     .filter((name) => !stepTitles.has(name) && !labels.includes(name))
     .filter((name) => !dashboards.some((d) => d.title === name))
     .map((name) => `bold name "${name}" (neither a dashboard title nor a known Grafana label)`);
