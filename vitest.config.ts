@@ -16,7 +16,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'scripts/**/*.spec.ts'] },
+        test: {
+          name: 'unit',
+          include: [
+            'apps/**/*.spec.ts',
+            'libs/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+            'test/docs/**/*.spec.ts',
+          ],
+        },
       },
       {
         extends: true,

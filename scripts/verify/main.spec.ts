@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chapterTraffic, format, knownFaults, parseVerifyArgs } from './main';
+import { chapterTraffic, format, knownFaults, parseVerifyArgs, publicLink } from './main';
 
 describe(parseVerifyArgs.name, () => {
   it('hands all that follows --traffic to the traffic tool, the chapter’s 10 users when nothing does', () => {
@@ -40,5 +40,26 @@ describe(format.name, () => {
     expect(format(result, false)).toBe('SKIP Prometheus: x\n     not checked: no 5xx');
     expect(format({ ...result, notChecked: undefined }, false)).toMatch(/^PASS /);
     expect(format({ ...result, ok: false, notChecked: undefined }, false)).toMatch(/^FAIL /);
+  });
+});
+describe(publicLink.name, () => {
+  const result = {
+    name: 'Grafana',
+    ok: true,
+    detail: '',
+    link: 'http://grafana:3000/d/ticketing-flow?orgId=1',
+  };
+
+  it('points a link at the Grafana the browser opens when GRAFANA_PUBLIC_URL is set', () => {
+    const sut = publicLink(result, 'http://grafana:3000', { GRAFANA_PUBLIC_URL: 'http://localhost:3000/' });
+    expect(sut.link).toBe('http://localhost:3000/d/ticketing-flow?orgId=1');
+  });
+
+  it('leaves links alone without it, and links elsewhere', () => {
+    expect(publicLink(result, 'http://grafana:3000', {})).toBe(result);
+    const other = { ...result, link: 'http://example.test/x' };
+    expect(publicLink(other, 'http://grafana:3000', { GRAFANA_PUBLIC_URL: 'http://localhost:3000' })).toBe(
+      other,
+    );
   });
 });

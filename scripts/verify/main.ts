@@ -1,6 +1,7 @@
 // `npm run verify [-- [--faults-on] [--traffic [traffic options]]]`: the chapter's checkpoints against the running
 // stack, each PASS or FAIL (SKIP for one that nothing could be expected of).
 import { spawnSync } from 'node:child_process';
+import { basename, join } from 'node:path';
 import { parseOptions } from '../traffic/options';
 import { apps, CheckResult, Endpoints, FaultsOn, runChecks } from './checks';
 import { slowServers } from './http';
@@ -30,6 +31,23 @@ export function format(result: CheckResult, colour: boolean): string {
   ].join('\n');
 }
 
+/**
+ * Inside compose, verify asks Grafana at http://grafana:3000, a name only the compose network knows; its links
+ * are for the host's browser, so GRAFANA_PUBLIC_URL (when set) replaces that address at the start of a link.
+ */
+export function publicLink(result: CheckResult, grafana: string, env: NodeJS.ProcessEnv): CheckResult {
+  const base = env.GRAFANA_PUBLIC_URL;
+  if (!base || !result.link?.startsWith(grafana)) return result;
+  return { ...result, link: base.replace(/\/$/, '') + result.link.slice(grafana.length) };
+}
+
+/** The flags verify takes before `--traffic` (the docs' test checks every flag they name against these). */
+export const verifyFlags = {
+  traffic: { type: 'boolean' },
+  'faults-on': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export const chapterTraffic = ['10', '--interval', '200ms'];
 
 export interface VerifyArgs {
@@ -42,7 +60,10 @@ export interface VerifyArgs {
 export function parseVerifyArgs(args: string[]): VerifyArgs {
   const at = args.indexOf('--traffic');
   const own = at < 0 ? args : args.slice(0, at);
-  const unknown = own.filter((a) => !['-h', '--help', '--faults-on'].includes(a));
+  const known = Object.entries(verifyFlags).flatMap(([name, flag]) =>
+    'short' in flag ? [`--${name}`, `-${flag.short}`] : [`--${name}`],
+  );
+  const unknown = own.filter((a) => !known.includes(a));
   if (unknown.length) throw new Error(`unknown option ${unknown[0]}\n\n${usage}`);
   const traffic = at < 0 ? undefined : args.slice(at + 1);
   return {
@@ -73,7 +94,7 @@ const usage = `Usage: npm run verify [-- [--faults-on] [--traffic [traffic optio
   --faults-on  the last traffic ran with error faults: the 5xx query must find errors
 
 Checks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.
-Environment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL, USER_SERVICE_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000, 3003); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks`;
+Environment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL, USER_SERVICE_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000, 3003); GRAFANA_PUBLIC_URL, the Grafana its links open (default GRAFANA_URL); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks`;
 
 async function main(): Promise<number> {
   const args = parseVerifyArgs(process.argv.slice(2));
@@ -82,15 +103,19 @@ async function main(): Promise<number> {
     return 0;
   }
   if (args.traffic) {
-    const traffic = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/traffic/main.ts', ...args.traffic],
-      { stdio: 'inherit' },
-    );
+    // The traffic tool beside this one, as this one runs: from source under tsx (its loader is in execArgv),
+    // or bundled into the tools image (compose/Dockerfile), where traffic/main.js lies beside verify/main.js.
+    const entry = join(__dirname, '..', 'traffic', basename(__filename));
+    const traffic = spawnSync(process.execPath, [...process.execArgv, entry, ...args.traffic], {
+      stdio: 'inherit',
+    });
     if (traffic.status !== 0) return 1;
   }
   const settle = settleFromEnv(process.env, (message) => console.error(message));
-  const results = await runChecks(endpoints(process.env), settle, knownFaults(args, process.env));
+  const e = endpoints(process.env);
+  const results = (await runChecks(e, settle, knownFaults(args, process.env))).map((result) =>
+    publicLink(result, e.grafana, process.env),
+  );
   const colour = process.stdout.isTTY;
   for (const result of results) console.log(format(result, colour));
   for (const [server, ms] of slowServers())

@@ -1,6 +1,6 @@
 // The sandbox as its users start it, on a real Docker engine (test/setup/engine-setup.ts): the repository's
-// Dockerfile built, `docker compose up -d --wait`, `npm run traffic` and `npm run verify` straight away, then
-// scaled out, stopped, and brought down and up again. What no registry here serves runs as the stand-ins of
+// Dockerfile built, `docker compose up -d --wait`, `docker compose run --rm traffic` and `... verify` straight
+// away, the steady load, `npm run traffic` from the host, then scaled out, stopped, and brought down and up. What no registry here serves runs as the stand-ins of
 // test/images, named by compose.standins.yaml; Loki, Tempo, Pyroscope and Grafana answer their APIs' parts.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,6 +17,9 @@ const run = (command: string, args: string[]) =>
 const compose = (...args: string[]) =>
   run('docker', ['compose', '-f', 'docker-compose.yml', '-f', override, ...args]);
 const apps = ['user-service', 'queue-service', 'ticket-service'];
+// The tools' services, under profiles that `up` does not start.
+const tools = ['traffic', 'verify', 'load'];
+const allProfiles = ['--profile', 'tools', '--profile', 'load'];
 
 async function succeeded(result: Promise<{ code: number; stdout: string; stderr: string }>): Promise<string> {
   const { code, stdout, stderr } = await result;
@@ -55,7 +58,14 @@ describe('compose.standins.yaml', () => {
     const config = async (...files: string[]) =>
       JSON.parse(
         await succeeded(
-          run('docker', ['compose', ...files.flatMap((f) => ['-f', f]), 'config', '--format', 'json']),
+          run('docker', [
+            'compose',
+            ...files.flatMap((f) => ['-f', f]),
+            ...allProfiles,
+            'config',
+            '--format',
+            'json',
+          ]),
         ),
       );
     const before = await config('docker-compose.yml');
@@ -72,10 +82,11 @@ describe('compose.standins.yaml', () => {
     const backends = ['loki', 'tempo', 'pyroscope', 'grafana'];
     const allowed = [
       ...Object.keys(before.services).map((s) => `.services.${s}.image`),
-      ...apps.flatMap((s) => [`.services.${s}.build.network`, `.services.${s}.build.args`]),
+      ...[...apps, ...tools].flatMap((s) => [`.services.${s}.build.network`, `.services.${s}.build.args`]),
       ...backends.flatMap((s) => [`.services.${s}.command`, `.services.${s}.healthcheck.test`]),
     ];
     expect(changed.filter((path) => !allowed.includes(path))).toEqual([]);
+    expect(Object.keys(before.services)).toEqual(expect.arrayContaining(tools));
     for (const service of Object.keys(before.services))
       expect(after.services[service].image, service).toMatch(/^ticketing-standin\//);
   });
@@ -87,7 +98,7 @@ describe('the sandbox on a real Docker engine', () => {
   beforeAll(async () => {
     await succeeded(compose('down', '--volumes', '--remove-orphans'));
     // The real compose/Dockerfile, on the stand-in node base, with no registry but npm's.
-    await succeeded(compose('build'));
+    await succeeded(compose(...allProfiles, 'build'));
   });
 
   afterAll(async () => {
@@ -132,10 +143,26 @@ describe('the sandbox on a real Docker engine', () => {
     expect(Number(limits[0]?.value[1])).toBe(256 * 1024 * 1024);
   });
 
-  it('`npm run traffic` then `npm run verify`, straight away: every check the stand-ins can answer passes', async () => {
-    const traffic = await succeeded(run('npm', ['run', '--silent', 'traffic']));
+  it('builds a tools image that holds node and the two bundled tools, nothing else', async () => {
+    const probe = `const fs=require('fs');console.log(JSON.stringify([fs.readdirSync('/tools/traffic'),fs.readdirSync('/tools/verify'),fs.existsSync('/tools/node_modules'),fs.existsSync('/app')]))`;
+    const found = JSON.parse(
+      await succeeded(
+        run('docker', ['run', '--rm', '--entrypoint', 'node', 'ticketing-standin/tools:test', '-e', probe]),
+      ),
+    );
+    expect(found).toEqual([['main.js'], ['main.js'], false, false]);
+  });
+
+  it('`docker compose run --rm traffic`, then `... verify`, in the compose network: every check the stand-ins can answer passes, and the links are for the host', async () => {
+    const traffic = await succeeded(compose('run', '--rm', '--no-TTY', 'traffic'));
     expect(traffic).toContain('Tickets issued: 10');
-    const verify = await run('npm', ['run', '--silent', 'verify']);
+    expect(traffic).toMatch(/^Traffic tool: 10 flows in [\d.]+ s \([\d.]+ flows\/s\)/m);
+    expect(traffic).toContain('http://localhost:3000/d/ticketing-overview?');
+    const verify = await compose('run', '--rm', '--no-TTY', 'verify');
+    // A link is a line of its own; a detail may start with a server's compose address.
+    const links = verify.stdout.split('\n').filter((l) => /^\s+https?:\/\/\S+$/.test(l));
+    expect(links.length, verify.stdout).toBeGreaterThan(5);
+    for (const link of links) expect(link.trim(), verify.stdout).toMatch(/^http:\/\/localhost:3000\//);
     const lines = verify.stdout.split('\n');
     const failed = lines.filter((l) => l.startsWith('FAIL')).map((l) => l.slice(5));
     const passed = lines.filter((l) => l.startsWith('PASS')).map((l) => l.slice(5));
@@ -155,6 +182,27 @@ describe('the sandbox on a real Docker engine', () => {
         ...['prometheus', 'loki', 'tempo', 'pyroscope'].map((uid) => `Grafana: data source ${uid}`),
       ]),
     );
+  });
+
+  it('`--profile load up -d` adds a slow, steady flow; `docker compose stop load` stops it alone, with its summary', async () => {
+    const before = await total('ticketing_tickets_issued_total');
+    await succeeded(compose('--profile', 'load', 'up', '--detach', '--wait'));
+    await eventually(
+      async () => (await total('ticketing_tickets_issued_total')) >= before + 3,
+      'tickets bought by the load',
+      90_000,
+      1000,
+    );
+    await succeeded(compose('stop', 'load'));
+    const all = await containers();
+    const load = all.find((c) => c.Service === 'load');
+    expect(load?.State).toBe('exited');
+    expect(load?.ExitCode).toBe(0);
+    for (const container of all.filter((c) => c.Service !== 'load'))
+      expect(container.State, container.Name).toBe('running');
+    const logs = await succeeded(compose('logs', '--no-log-prefix', 'load'));
+    expect(logs).toContain('Stopped by Ctrl-C: the summary covers what ran.');
+    expect(logs).toMatch(/^Traffic tool: \d+ flows in /m);
   });
 
   it('with the collector and Pyroscope gone, so their names no longer resolve, every flow still succeeds', async () => {
@@ -341,7 +389,9 @@ describe('the sandbox on a real Docker engine', () => {
       async () => (await prometheus('up{job="user-service"}', beforeDown)).length > 0,
       'an up series before down',
     );
-    await succeeded(compose('down'));
+    // With the load's profile, `down` takes every container of the sandbox away, the load's included.
+    await succeeded(compose('--profile', 'load', 'down'));
+    expect(await containers()).toEqual([]);
     await succeeded(compose('up', '--detach', '--wait'));
     expect((await get(`http://127.0.0.1:3003/users/${userBeforeDown}`)).status).toBe(200);
     expect((await prometheus('up{job="user-service"}', beforeDown)).length).toBeGreaterThan(0);

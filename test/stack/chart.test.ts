@@ -1,5 +1,5 @@
 // The Helm chart (charts/ticketing-sandbox) and the values for the upstream charts (charts/upstream), checked
-// here since no cluster runs on the development machines: `helm lint` and `helm template` with helm built from
+// here since no cluster runs in the test suite: `helm lint` and `helm template` with helm built from
 // the Go module proxy, every rendered object decoded strictly by its Kubernetes or prometheus-operator Go type
 // (scripts/k8s-validate), and the rendered objects compared with what compose runs.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -295,9 +295,9 @@ describe('charts/ticketing-sandbox', () => {
 
 describe('charts/upstream: values for the upstream charts', () => {
   const values = (name: string) => parse(readFileSync(`charts/upstream/${name}.yaml`, 'utf8'));
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/kubernetes.md', 'utf8');
 
-  it('pins each chart, and the README installs that very version', () => {
+  it('pins each chart, and docs/kubernetes.md installs that very version', () => {
     for (const [file, chartName] of [
       ['kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack'],
       ['loki', 'grafana-community/loki'],

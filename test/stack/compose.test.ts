@@ -1,5 +1,5 @@
-// docker-compose.yml, the apps' Dockerfile and the servers' configs checked against the rules the README
-// promises (Docker cannot run here): pinned images, loopback-only ports, health, limits, volumes, wiring.
+// docker-compose.yml, the apps' Dockerfile and the servers' configs checked against the rules the README and
+// docs/ promise (Docker cannot run here): pinned images, loopback-only ports, health, limits, volumes, wiring.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,7 +9,16 @@ import { parse } from 'yaml';
 
 type Service = Record<string, any>;
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
-const services = compose.services as Record<string, Service>;
+const all = compose.services as Record<string, Service>;
+// What `docker compose up` starts: every service outside a profile. The tools' services are under profiles.
+const services = Object.fromEntries(Object.entries(all).filter(([, s]) => !s.profiles)) as Record<
+  string,
+  Service
+>;
+const tools = Object.fromEntries(Object.entries(all).filter(([, s]) => s.profiles)) as Record<
+  string,
+  Service
+>;
 const apps = { 'queue-service': '3001', 'ticket-service': '3002', 'user-service': '3003' } as const;
 const megabytes = (limit: string) => Number.parseInt(limit, 10) * (limit.endsWith('g') ? 1024 : 1);
 // The only servers without a Docker healthcheck, and why: the image holds the collector binary alone.
@@ -37,7 +46,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('pins every image to a release', () => {
-    for (const [name, service] of Object.entries(services)) {
+    for (const [name, service] of Object.entries(all)) {
       // Postgres numbers its releases major.minor.
       expect(service.image, name).toMatch(/:v?\d+\.\d+(\.\d+)?(-[a-z]+)?$/);
     }
@@ -45,7 +54,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes ports on 127.0.0.1 only, and none for queue-service so it can scale', () => {
-    for (const [name, service] of Object.entries(services)) {
+    for (const [name, service] of Object.entries(all)) {
       for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     }
     expect(services['queue-service'].ports).toBeUndefined();
@@ -63,13 +72,65 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('fits an 8 GB laptop, and the README says how much it takes', () => {
-    const total = Object.values(services).reduce((sum, s) => sum + megabytes(s.mem_limit), 0);
-    expect(total).toBeLessThanOrEqual(4096);
-    expect(readFileSync('README.md', 'utf8')).toContain(`${(total / 1024).toFixed(1)} GB`);
+  it('runs the tools in the compose network from their small image, under profiles `up` does not start', () => {
+    expect(Object.keys(tools).sort()).toEqual(['load', 'traffic', 'verify']);
+    for (const [name, service] of Object.entries(tools)) {
+      expect(service.build, name).toEqual({
+        context: '.',
+        dockerfile: 'compose/Dockerfile',
+        target: 'tools',
+      });
+      expect(service.image, name).toBe('ticketing-sandbox-tools:0.1.0');
+      expect(service.mem_limit, name).toMatch(/^\d+m$/);
+      expect(service.ports, name).toBeUndefined();
+      // By compose name, where the host's tools use localhost; links stay for the host's browser.
+      expect(service.environment, name).toMatchObject({
+        USER_SERVICE_URL: 'http://user-service:3003',
+        QUEUE_SERVICE_URL: 'http://queue-lb:3001',
+        TICKET_SERVICE_URL: 'http://ticket-service:3002',
+      });
+    }
+    expect(tools.traffic.profiles).toEqual(['tools']);
+    expect(tools.verify.profiles).toEqual(['tools']);
+    expect(tools.traffic.entrypoint).toEqual(['node', '/tools/traffic/main.js']);
+    expect(tools.traffic.environment.GRAFANA_URL).toBe('${GRAFANA_PUBLIC_URL:-http://localhost:3000}');
+    expect(tools.verify.entrypoint).toEqual(['node', '/tools/verify/main.js']);
+    expect(tools.verify.environment).toMatchObject({
+      PROMETHEUS_URL: 'http://prometheus:9090',
+      LOKI_URL: 'http://loki:3100',
+      TEMPO_URL: 'http://tempo:3200',
+      PYROSCOPE_URL: 'http://pyroscope:4040',
+      GRAFANA_URL: 'http://grafana:3000',
+      GRAFANA_PUBLIC_URL: '${GRAFANA_PUBLIC_URL:-http://localhost:3000}',
+    });
+    // `run` of a tool starts nothing: depends_on would have compose converge the services it names.
+    expect(tools.traffic.depends_on).toBeUndefined();
+    expect(tools.verify.depends_on).toBeUndefined();
+    expect(tools.load).toMatchObject({
+      profiles: ['load'],
+      restart: 'unless-stopped',
+      stop_signal: 'SIGINT',
+    });
+    expect(tools.load.depends_on['ticket-service'].condition).toBe('service_healthy');
   });
 
-  it('starts the apps after what they need is healthy, on one image, with the env of the DESIGN table', () => {
+  it('fits an 8 GB laptop, and the READMEs say how much it takes and how many containers it starts', () => {
+    const total = Object.values(services).reduce((sum, s) => sum + megabytes(s.mem_limit), 0);
+    expect(total).toBeLessThanOrEqual(4096);
+    const count = Object.keys(services).length;
+    expect(readFileSync('README.md', 'utf8')).toContain(`starts all ${count} containers`);
+    expect(readFileSync('README.ko.md', 'utf8')).toContain(`${count}개 컨테이너`);
+    // One figure, the same wherever it is named: the sum of what `up` starts.
+    expect(readFileSync('README.md', 'utf8')).toContain(
+      `${(total / 1024).toFixed(1)} GB of memory for Docker`,
+    );
+    expect(readFileSync('README.ko.md', 'utf8')).toContain(`메모리 ${(total / 1024).toFixed(1)} GB`);
+    expect(readFileSync('docs/configuration.md', 'utf8')).toContain(
+      `In all **${(total / 1024).toFixed(1)} GB**`,
+    );
+  });
+
+  it('starts the apps after what they need is healthy, on one image, with the env of docs/configuration.md', () => {
     for (const [app, port] of Object.entries(apps)) {
       const service = services[app];
       expect(service.depends_on.postgres.condition).toBe('service_healthy');
