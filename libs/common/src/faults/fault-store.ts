@@ -53,7 +53,7 @@ export class FaultStore {
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', () => void this.reload().catch(() => undefined));
     // On every (re)connection: the state may have changed while this replica could not hear about it.
-    this.redis.on('ready', () => void this.reload().catch(() => undefined));
+    this.redis.on('ready', () => void this.sync().catch(() => undefined));
   }
 
   get state(): FaultState {
@@ -65,7 +65,7 @@ export class FaultStore {
       await Promise.all([this.redis.connect(), this.subscriber.connect()]).catch(() => undefined);
       await this.subscriber.subscribe(this.key).catch(() => undefined);
     });
-    await this.reload().catch(() => undefined);
+    await this.sync().catch(() => undefined);
   }
 
   /** Changes the shared state: the given fields only, at once for every replica. */
@@ -80,15 +80,18 @@ export class FaultStore {
     await Promise.all([this.redis.quit(), this.subscriber.quit()]).catch(() => undefined);
   }
 
-  private async reload(): Promise<FaultState> {
-    const stored = await untraced(async () => {
-      const initial = Object.fromEntries(fields.map((field) => [field, this.current[field]]));
-      // Only the fields no replica has written yet: the first one to start sets them.
+  /** On (re)connecting: writes this replica's settings into the fields no replica has written yet, then reads. */
+  private async sync(): Promise<FaultState> {
+    await untraced(() => {
       const setting = this.redis.multi();
-      for (const [field, value] of Object.entries(initial)) setting.hsetnx(this.key, field, value);
-      await setting.exec();
-      return this.redis.hgetall(this.key);
+      for (const field of fields) setting.hsetnx(this.key, field, this.current[field]);
+      return setting.exec();
     });
+    return this.reload();
+  }
+
+  private async reload(): Promise<FaultState> {
+    const stored = await untraced(() => this.redis.hgetall(this.key));
     const next = Object.fromEntries(
       fields.map((field) => [field, Number(stored[field] ?? this.current[field])]),
     ) as unknown as FaultState;
