@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outcome } from '../support/binaries';
-import { get, post } from '../support/http';
+import { get, post, request } from '../support/http';
 import { eventually } from '../support/poll';
 
 const override = 'test/engine/compose.standins.yaml';
@@ -282,26 +282,18 @@ describe('the sandbox on a real Docker engine', () => {
           return Number(out.trim());
         }),
       );
-    const setRate = (errorRate: number) =>
-      fetch('http://127.0.0.1:3001/admin/faults', {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ errorRate }),
-      });
-    expect((await setRate(0.2)).status).toBe(200);
-    await eventually(
-      async () => (await replicaFaults()).every((rate) => rate === 0.2),
-      'errorRate 0.2 on all three',
-      30_000,
-      500,
-    );
-    expect((await setRate(0)).status).toBe(200);
-    await eventually(
-      async () => (await replicaFaults()).every((rate) => rate === 0),
-      'errorRate 0 on all three',
-      30_000,
-      500,
-    );
+    // Through nginx, as the traffic tool does, then seen by each replica.
+    const changeEverywhere = async (errorRate: number) => {
+      expect((await request('PUT', 'http://127.0.0.1:3001/admin/faults', { errorRate })).status).toBe(200);
+      await eventually(
+        async () => (await replicaFaults()).every((rate) => rate === errorRate),
+        `errorRate ${errorRate} on all three`,
+        30_000,
+        500,
+      );
+    };
+    await changeEverywhere(0.2);
+    await changeEverywhere(0);
   });
 
   it('`--scenario leak`: ticket-service climbs to its limit, is OOM-killed and restarted, as the USE dashboard shows', async () => {
