@@ -1,6 +1,7 @@
-// `npm run bench [-- part ...] [--quick] [--rounds=N]`: measurements, not tests. Each part prints a table; all of them are
-// written to bench/results.json and bench/results.md. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench [-- part ...] [--quick] [--rounds=N]`: measurements, not tests. Each part prints a table and replaces its
+// own entry in bench/results.json and bench/results.md, dated; the other parts keep theirs, so a run of some parts never
+// loses the rest. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
@@ -41,6 +42,26 @@ function render(rows: string[][]): string {
   ].join('\n');
 }
 
+interface Entry extends PartResult {
+  /** The part's name on the command line. */
+  name: string;
+  at: string;
+  machine: string;
+  quick: boolean;
+}
+
+/** Writes this run's parts over their earlier entries in bench/results.json, in the order of `parts`. */
+function record(fresh: Entry[]): Entry[] {
+  const file = 'bench/results.json';
+  const earlier: Entry[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results ?? []) : [];
+  const byName = new Map(earlier.filter((e) => e.name in parts).map((e) => [e.name, e]));
+  for (const e of fresh) byName.set(e.name, e);
+  const entries = Object.keys(parts).flatMap((name) => byName.get(name) ?? []);
+  mkdirSync('bench', { recursive: true });
+  writeFileSync(file, JSON.stringify({ results: entries }, null, 2) + '\n');
+  return entries;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -51,28 +72,29 @@ async function main(): Promise<void> {
   const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.split('=')[1]) || undefined;
   const ctx = await benchContext(quick, rounds);
   const machine = `${process.platform} ${process.arch}, ${cpus().length} cores, Node ${process.version}`;
-  const results: PartResult[] = [];
+  const fresh: Entry[] = [];
   for (const name of wanted.length ? wanted : Object.keys(parts)) {
     const started = Date.now();
     console.log(`\n## ${name} ...`);
     const result = await parts[name as keyof typeof parts](ctx);
-    results.push(result);
+    fresh.push({ name, at: new Date().toISOString(), machine, quick, ...result });
     console.log(
       `## ${result.part} (${((Date.now() - started) / 1000).toFixed(0)} s)\n\n${render(result.table)}`,
     );
     for (const note of result.notes ?? []) console.log(`\n${note}`);
   }
-  mkdirSync('bench', { recursive: true });
-  const at = new Date().toISOString();
-  writeFileSync('bench/results.json', JSON.stringify({ at, machine, quick, results }, null, 2) + '\n');
-  const md = [
-    `# Benchmark results`,
-    '',
-    `${at} — ${machine}${quick ? ' — quick mode' : ''} — \`npm run bench\``,
-    '',
-  ];
-  for (const r of results)
-    md.push(`## ${r.part}`, '', render(r.table), '', ...(r.notes ?? []).map((n) => `${n}\n`));
+  const entries = record(fresh);
+  const md = ['# Benchmark results', '', '`npm run bench`; each part as its last run left it.', ''];
+  for (const e of entries)
+    md.push(
+      `## ${e.part}`,
+      '',
+      `\`npm run bench -- ${e.name}\`, ${e.at}, ${e.machine}${e.quick ? ', quick mode' : ''}`,
+      '',
+      render(e.table),
+      '',
+      ...(e.notes ?? []).map((n) => `${n}\n`),
+    );
   writeFileSync('bench/results.md', md.join('\n'));
   rmSync(ctx.tmpDir, { recursive: true, force: true });
   console.log('\nWritten: bench/results.json, bench/results.md');
