@@ -1,19 +1,14 @@
 import type { BenchContext, PartResult } from './context';
 import { CpuProfile, profileDuring, selfTime } from './cpu-profile';
 import { cpuSeconds, load, signed } from './harness';
-import { queueBench, RouteName, routeNames } from './queue-bench';
+import { peerEnv, queueBench, RouteName, routeNames } from './queue-bench';
 
 // Each run is profiled through the inspector, on a port of its own choosing.
 const inspect = '--inspect=127.0.0.1:0';
 const variants = {
   off: { OTEL_SDK_DISABLED: 'true', NODE_OPTIONS: inspect },
   ours: { NODE_OPTIONS: inspect },
-  // The peers' setup, as the overhead part runs it (peer-setup.cjs).
-  peer: {
-    OTEL_SDK_DISABLED: 'false',
-    OTEL_SERVICE_NAME: 'queue-service',
-    NODE_OPTIONS: `--require ./scripts/bench/peer-setup.cjs ${inspect}`,
-  },
+  peer: { ...peerEnv, NODE_OPTIONS: `${peerEnv.NODE_OPTIONS} ${inspect}` },
 } as const;
 type Variant = keyof typeof variants;
 interface Comparison {

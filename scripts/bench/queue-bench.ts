@@ -11,6 +11,16 @@ export const routeNames = {
 } as const;
 export type RouteName = (typeof routeNames)[keyof typeof routeNames];
 
+/**
+ * The setup most NestJS and OpenTelemetry-demo services use, for the parts that compare ours with it: NodeSDK with
+ * getNodeAutoInstrumentations() at its defaults, started by peer-setup.cjs as a --require preload.
+ */
+export const peerEnv = {
+  OTEL_SDK_DISABLED: 'false',
+  OTEL_SERVICE_NAME: 'queue-service',
+  NODE_OPTIONS: '--require ./scripts/bench/peer-setup.cjs',
+};
+
 export interface QueueBench {
   peers: Peers;
   specs: Record<RouteName, Omit<LoadSpec, 'url' | 'seconds'>>;

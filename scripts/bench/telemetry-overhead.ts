@@ -1,5 +1,5 @@
 import type { BenchContext, PartResult } from './context';
-import { alternate, cpuTable, queueBench, routeNames } from './queue-bench';
+import { alternate, cpuTable, peerEnv, queueBench, routeNames } from './queue-bench';
 
 const on = { OTEL_SDK_DISABLED: 'false' };
 const only = (names: string) => ({ ...on, OTEL_NODE_ENABLED_INSTRUMENTATIONS: names });
@@ -15,7 +15,6 @@ const only = (names: string) => ({ ...on, OTEL_NODE_ENABLED_INSTRUMENTATIONS: na
 const ours = '+ pino (trace ids, a log record) = ours';
 const peer = 'peer: getNodeAutoInstrumentations()';
 const off = { OTEL_SDK_DISABLED: 'true' };
-const peerEnv = { ...on, NODE_OPTIONS: '--require ./scripts/bench/peer-setup.cjs', OTEL_SERVICE_NAME: 'queue-service' };
 const plan = {
   [routeNames.status]: {
     off,
