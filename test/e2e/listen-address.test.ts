@@ -5,7 +5,6 @@ import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/poll';
-import { freePort } from '../support/services';
 
 const run = promisify(execFile);
 const id = process.pid % 100_000;
@@ -64,9 +63,14 @@ describe('the address a service listens on', () => {
     await run('ip', ['netns', 'del', ns]).catch(() => undefined);
   });
 
+  // The namespace is this test's own and empty, so each service takes the next port of ours there. A port
+  // found free on the root namespace could be one an earlier service of this test holds in this one: the new
+  // service would exit on EADDRINUSE while the earlier one answered for it.
+  let nextPort = 4100;
+
   /** queue-service on its host, with the given environment (Redis is not there: it listens all the same). */
   const startOnHost = async (env: Record<string, string>) => {
-    const port = await freePort();
+    const port = nextPort++;
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, 'dist/apps/queue-service/main.js'], {
       env: {
         PATH: process.env.PATH,
@@ -75,11 +79,16 @@ describe('the address a service listens on', () => {
         PORT: String(port),
         ...env,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
     started.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await eventually(
-      () => answersOnItsLoopback(port),
+      async () => {
+        if (child.exitCode !== null) throw new Error(`queue-service exited ${child.exitCode}: ${stderr}`);
+        return answersOnItsLoopback(port);
+      },
       'queue-service answering on its loopback',
       60_000,
       200,
