@@ -66,7 +66,10 @@ export async function startPeers(ctx: BenchContext): Promise<Peers> {
     TEMPO_OTLP_ENDPOINT: sink.url,
     LOKI_OTLP_ENDPOINT: sink.url,
   }).start();
-  const users = await RunningService.start('user-service', { DATABASE_URL: ctx.databaseUrl, LOG_LEVEL: 'info' });
+  const users = await RunningService.start('user-service', {
+    DATABASE_URL: ctx.databaseUrl,
+    LOG_LEVEL: 'info',
+  });
   return {
     otlpHttp: collector.otlpHttp,
     otlpGrpc: collector.otlpGrpc,

@@ -39,7 +39,9 @@ export function selfTime(profile: CpuProfile, by: 'package' | 'function'): Map<s
   const withCaller = (node: ProfileNode) => {
     const name = functionOf(node);
     const parent = parents.get(node.id);
-    return node.callFrame.url || v8Itself.test(node.callFrame.functionName) || !parent ? name : `${name} < ${functionOf(parent)}`;
+    return node.callFrame.url || v8Itself.test(node.callFrame.functionName) || !parent
+      ? name
+      : `${name} < ${functionOf(parent)}`;
   };
   const key = by === 'package' ? owner : withCaller;
   const totals = new Map<string, number>();
@@ -56,7 +58,10 @@ export function selfTime(profile: CpuProfile, by: 'package' | 'function'): Map<s
  * of the busy time and as µs per request over `requests`.
  */
 export function profileShares(dir: string, requests: number) {
-  const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().at(-1);
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .at(-1);
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
   const byOwner = selfTime(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 'package');
   const busy = [...byOwner.values()].reduce((a, b) => a + b, 0);

@@ -81,7 +81,8 @@ export async function differentialProfile(ctx: BenchContext): Promise<PartResult
         // in. Scaled to the CPU time the process really used over the same load (/proc), they add up to it.
         const byFunction = selfTime(profile as CpuProfile, 'function');
         const sampled = [...byFunction.values()].reduce((a, b) => a + b, 0);
-        const scale = (m: Map<string, number>) => new Map([...m].map(([k, v]) => [k, (v * cpuMicros) / sampled]));
+        const scale = (m: Map<string, number>) =>
+          new Map([...m].map(([k, v]) => [k, (v * cpuMicros) / sampled]));
         add(into.micros, scale(byFunction));
         add(into.packages, scale(selfTime(profile as CpuProfile, 'package')));
         into.requests += result.requests;
@@ -90,7 +91,9 @@ export async function differentialProfile(ctx: BenchContext): Promise<PartResult
   }
   await bench.stop();
 
-  const table = [['route, from -> to', 'function [package] or package', 'from µs/req', 'to µs/req', 'added µs/req']];
+  const table = [
+    ['route, from -> to', 'function [package] or package', 'from µs/req', 'to µs/req', 'added µs/req'],
+  ];
   const figures: Record<string, unknown> = { rounds, seconds, connections: 10, samplingMicros: 250 };
   const notes: string[] = [];
   for (const [index, comparison] of comparisons.entries()) {

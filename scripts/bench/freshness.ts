@@ -45,7 +45,8 @@ export async function freshness(ctx: BenchContext): Promise<PartResult> {
     for (let i = 0; i < samples; i++) {
       await sleep(500 + Math.random() * 2500);
       const before = { 'request metric': 0, 'span metric': 0 };
-      for (const [signal, expr] of Object.entries(counters)) before[signal as keyof typeof before] = await total(expr);
+      for (const [signal, expr] of Object.entries(counters))
+        before[signal as keyof typeof before] = await total(expr);
       const response = await fetch(`${users.url}/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -76,11 +77,20 @@ export async function freshness(ctx: BenchContext): Promise<PartResult> {
   const figures: Record<string, unknown> = { samples };
   for (const signal of signals) {
     const s = spread(delays[signal].filter((d) => !Number.isNaN(d)));
-    table.push([signal, `${s.median.toFixed(2)} s`, `${s.min.toFixed(2)}..${s.max.toFixed(2)} s`, String(delays[signal].length)]);
+    table.push([
+      signal,
+      `${s.median.toFixed(2)} s`,
+      `${s.min.toFixed(2)}..${s.max.toFixed(2)} s`,
+      String(delays[signal].length),
+    ]);
     figures[signal] = { ...s, missed: delays[signal].filter((d) => Number.isNaN(d)).length };
   }
   const cost = await exportDelayCost(ctx);
-  table.push([], ['export delay (OTEL_BSP / OTEL_BLRP)', 'CPU ms per s', 'export requests per s', 'rounds'], ...cost.rows);
+  table.push(
+    [],
+    ['export delay (OTEL_BSP / OTEL_BLRP)', 'CPU ms per s', 'export requests per s', 'rounds'],
+    ...cost.rows,
+  );
   figures.cost = cost.figures;
   return {
     part: 'Freshness: response to queryable, compose settings (target: every signal within 5 s)',
@@ -96,7 +106,10 @@ export async function freshness(ctx: BenchContext): Promise<PartResult> {
 async function exportDelayCost(ctx: BenchContext) {
   const rounds = ctx.quick ? 1 : 3;
   const seconds = ctx.quick ? 5 : 10;
-  const variants = { '500 / 500 ms (compose)': ['500', '500'], '5000 / 1000 ms (SDK defaults)': ['5000', '1000'] };
+  const variants = {
+    '500 / 500 ms (compose)': ['500', '500'],
+    '5000 / 1000 ms (SDK defaults)': ['5000', '1000'],
+  };
   const results: Record<string, { cpu: number[]; exports: number[] }> = {};
   const sink = await new OtlpSink().start();
   for (let round = 0; round < rounds; round++) {
@@ -111,7 +124,13 @@ async function exportDelayCost(ctx: BenchContext) {
       });
       const { body } = await postJson(`${users.url}/users`, {});
       const before = { cpu: cpuSeconds(users.process.pid!), sink: await sink.counts() };
-      await load({ url: users.url, connections: 2, seconds, rate: 20, next: () => ({ path: `/users/${body.id}` }) });
+      await load({
+        url: users.url,
+        connections: 2,
+        seconds,
+        rate: 20,
+        next: () => ({ path: `/users/${body.id}` }),
+      });
       await sleep(6000); // the slower variant's last batch
       const after = { cpu: cpuSeconds(users.process.pid!), sink: await sink.counts() };
       await users.stop();
@@ -125,7 +144,12 @@ async function exportDelayCost(ctx: BenchContext) {
   await sink.stop();
   const rows = Object.entries(results).map(([name, r]) => {
     const cpu = spread(r.cpu);
-    return [name, `${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}..${cpu.max.toFixed(1)})`, spread(r.exports).median.toFixed(2), String(rounds)];
+    return [
+      name,
+      `${cpu.median.toFixed(1)} (${cpu.min.toFixed(1)}..${cpu.max.toFixed(1)})`,
+      spread(r.exports).median.toFixed(2),
+      String(rounds),
+    ];
   });
   return { rows, figures: results };
 }

@@ -11,7 +11,10 @@ export class MemoryCgroup {
   readonly path: string;
   private readonly v2: boolean;
 
-  constructor(name: string, readonly limitBytes: number) {
+  constructor(
+    name: string,
+    readonly limitBytes: number,
+  ) {
     const v1 = '/sys/fs/cgroup/memory';
     this.v2 = !existsSync(v1);
     this.path = join(this.v2 ? '/sys/fs/cgroup' : v1, name);

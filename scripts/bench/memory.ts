@@ -26,7 +26,10 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
   const rounds = ctx.quick ? 1 : 3;
   const seconds = ctx.quick ? 5 : 15;
   const { limitBytes, nodeOptions } = composeMemory();
-  const variants: Record<string, string> = { [`compose (${nodeOptions})`]: nodeOptions, "Node's defaults": '' };
+  const variants: Record<string, string> = {
+    [`compose (${nodeOptions})`]: nodeOptions,
+    "Node's defaults": '',
+  };
   const peers = await startPeers(ctx);
   const { users } = peers;
   const results: Record<string, { rss: number[]; cgroup: number[]; kills: number; heapLimit: number }> = {};
@@ -83,7 +86,9 @@ export async function memory(ctx: BenchContext): Promise<PartResult> {
   }
   await peers.stop();
 
-  const table = [['variant', 'heap limit MB', 'peak RSS MB (median)', 'spread', 'cgroup peak MB', 'OOM kills']];
+  const table = [
+    ['variant', 'heap limit MB', 'peak RSS MB (median)', 'spread', 'cgroup peak MB', 'OOM kills'],
+  ];
   for (const [name, r] of Object.entries(results)) {
     const rss = spread(r.rss);
     table.push([

@@ -31,8 +31,8 @@ const bodies: Record<NativeWrite, string> = {
 };
 
 const writerFiles = () =>
-  globSync('node_modules/**/@opentelemetry/otlp-transformer/dist/common/protobuf/protobuf-writer.cjs').map((f) =>
-    join(process.cwd(), f),
+  globSync('node_modules/**/@opentelemetry/otlp-transformer/dist/common/protobuf/protobuf-writer.cjs').map(
+    (f) => join(process.cwd(), f),
   );
 
 /** Writes the patched copies and the preload; returns the NODE_OPTIONS that make a service use them. */

@@ -20,12 +20,18 @@ export async function profiling(ctx: BenchContext): Promise<PartResult> {
   const seconds = ctx.quick ? 4 : 16;
   const pyroscope = await new PyroscopeReceiver().start();
   const sink = await new OtlpSink().start();
-  const users = await RunningService.start('user-service', { DATABASE_URL: ctx.databaseUrl, LOG_LEVEL: 'info' });
+  const users = await RunningService.start('user-service', {
+    DATABASE_URL: ctx.databaseUrl,
+    LOG_LEVEL: 'info',
+  });
   await flushRedis(ctx.redisUrl);
   const ids = await registerUsers(users, 500);
   let i = 0;
   const routes: Record<string, Omit<LoadSpec, 'url' | 'seconds'>> = {
-    'GET /queue/status/:id': { connections: 10, next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }) },
+    'GET /queue/status/:id': {
+      connections: 10,
+      next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }),
+    },
     // Joining again is answered with the same position (join is idempotent), so each round asks the same.
     'POST /queue/join': {
       method: 'POST',
@@ -45,7 +51,9 @@ export async function profiling(ctx: BenchContext): Promise<PartResult> {
           LOG_LEVEL: 'info',
           OTEL_SDK_DISABLED: 'false',
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-          ...(profiled ? { PYROSCOPE_SERVER_ADDRESS: pyroscope.url, PYROSCOPE_FLUSH_INTERVAL_MS: '15000' } : {}),
+          ...(profiled
+            ? { PYROSCOPE_SERVER_ADDRESS: pyroscope.url, PYROSCOPE_FLUSH_INTERVAL_MS: '15000' }
+            : {}),
           ...env,
         });
         if (round === 0 && !profiled && route.startsWith('GET')) await joinAll(queue, ids);
@@ -63,7 +71,18 @@ export async function profiling(ctx: BenchContext): Promise<PartResult> {
   await sink.stop();
   await pyroscope.stop();
 
-  const table = [['queue-service', 'variant', 'CPU µs/request (median)', 'spread', 'added', 'req/s', 'on/off', 'peak RSS MB']];
+  const table = [
+    [
+      'queue-service',
+      'variant',
+      'CPU µs/request (median)',
+      'spread',
+      'added',
+      'req/s',
+      'on/off',
+      'peak RSS MB',
+    ],
+  ];
   for (const [key, r] of Object.entries(results)) {
     const [route, name] = key.split('|');
     const off = results[`${route}|profiling off`];

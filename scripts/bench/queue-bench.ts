@@ -55,7 +55,10 @@ export async function queueBench(ctx: BenchContext): Promise<QueueBench> {
     peers,
     startQueue,
     specs: {
-      [routeNames.status]: { connections: 10, next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }) },
+      [routeNames.status]: {
+        connections: 10,
+        next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }),
+      },
       [routeNames.notFound]: { connections: 10, next: () => ({ path: `/queue/status/${randomUUID()}` }) },
       [routeNames.join]: {
         method: 'POST',
@@ -85,7 +88,10 @@ export async function alternate(
 ): Promise<Record<string, Record<string, Sample[]>>> {
   const samples: Record<string, Record<string, Sample[]>> = {};
   for (let round = 0; round < rounds; round++) {
-    for (const [route, variants] of Object.entries(plan) as [RouteName, Record<string, Record<string, string>>][]) {
+    for (const [route, variants] of Object.entries(plan) as [
+      RouteName,
+      Record<string, Record<string, string>>,
+    ][]) {
       for (const [name, env] of Object.entries(variants)) {
         const queue = await bench.startQueue(env);
         const { cpuMicros, rps, p99 } = await cpuPerRequest(queue.process.pid!, {
@@ -106,9 +112,15 @@ export function cpuTable(samples: Record<string, Record<string, Sample[]>>) {
   const table = [
     ['route', 'telemetry', 'CPU µs/request (median)', 'spread', 'added vs off', 'req/s', 'on/off', 'p99 ms'],
   ];
-  const figures: Record<string, { cpuMicros: ReturnType<typeof spread>; rps: ReturnType<typeof spread>; addedMicros: number }> = {};
+  const figures: Record<
+    string,
+    { cpuMicros: ReturnType<typeof spread>; rps: ReturnType<typeof spread>; addedMicros: number }
+  > = {};
   for (const [route, byVariant] of Object.entries(samples)) {
-    const off = { cpu: spread(byVariant.off.map((s) => s.cpuMicros)), rps: spread(byVariant.off.map((s) => s.rps)) };
+    const off = {
+      cpu: spread(byVariant.off.map((s) => s.cpuMicros)),
+      rps: spread(byVariant.off.map((s) => s.rps)),
+    };
     for (const [name, list] of Object.entries(byVariant)) {
       const cpu = spread(list.map((s) => s.cpuMicros));
       const rps = spread(list.map((s) => s.rps));

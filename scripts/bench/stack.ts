@@ -32,9 +32,14 @@ const mb = (n: number) => (n / 2 ** 20).toFixed(0);
 export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
   const env = await engine();
   const compose = async (...args: string[]) =>
-    (await exec('docker', ['compose', '-f', 'docker-compose.yml', '-f', override, ...args], { env, maxBuffer: 1 << 26 }))
-      .stdout;
-  const docker = async (...args: string[]) => (await exec('docker', args, { env, maxBuffer: 1 << 26 })).stdout;
+    (
+      await exec('docker', ['compose', '-f', 'docker-compose.yml', '-f', override, ...args], {
+        env,
+        maxBuffer: 1 << 26,
+      })
+    ).stdout;
+  const docker = async (...args: string[]) =>
+    (await exec('docker', args, { env, maxBuffer: 1 << 26 })).stdout;
   const stats = async (): Promise<Stats[]> =>
     (await docker('stats', '--no-stream', '--format', '{{json .}}'))
       .split('\n')
@@ -55,7 +60,14 @@ export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
 
   const idle = new Map((await stats()).map((s) => [service(s.Name), bytes(s.MemUsage.split('/')[0])]));
   const limits = new Map(
-    (await docker('inspect', '--format', '{{.Name}} {{.HostConfig.Memory}}', ...(await compose('ps', '-q')).split('\n').filter(Boolean)))
+    (
+      await docker(
+        'inspect',
+        '--format',
+        '{{.Name}} {{.HostConfig.Memory}}',
+        ...(await compose('ps', '-q')).split('\n').filter(Boolean),
+      )
+    )
       .split('\n')
       .filter(Boolean)
       .map((line) => [service(line.split(' ')[0].slice(1)), Number(line.split(' ')[1])]),
@@ -70,7 +82,8 @@ export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
     await command;
     return samples;
   };
-  const npm = (args: string[]) => exec('npm', ['run', '--silent', 'traffic', '--', ...args], { env, maxBuffer: 1 << 26 });
+  const npm = (args: string[]) =>
+    exec('npm', ['run', '--silent', 'traffic', '--', ...args], { env, maxBuffer: 1 << 26 });
   const surge = await sampleWhile(npm(['200', '--interval', '0']));
   const chapter = await sampleWhile(npm([]));
 
@@ -80,8 +93,16 @@ export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
     peak.set(name, Math.max(peak.get(name) ?? 0, bytes(s.MemUsage.split('/')[0])));
   }
   const cpu = new Map<string, number[]>();
-  for (const s of chapter.flat()) cpu.set(service(s.Name), [...(cpu.get(service(s.Name)) ?? []), Number.parseFloat(s.CPUPerc)]);
-  const states = (await docker('inspect', '--format', '{{.Name}} {{.State.OOMKilled}} {{.RestartCount}}', ...(await compose('ps', '-q')).split('\n').filter(Boolean)))
+  for (const s of chapter.flat())
+    cpu.set(service(s.Name), [...(cpu.get(service(s.Name)) ?? []), Number.parseFloat(s.CPUPerc)]);
+  const states = (
+    await docker(
+      'inspect',
+      '--format',
+      '{{.Name}} {{.State.OOMKilled}} {{.RestartCount}}',
+      ...(await compose('ps', '-q')).split('\n').filter(Boolean),
+    )
+  )
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split(' '));
@@ -89,7 +110,16 @@ export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
 
   const up = spread(ups);
   const table = [
-    ['container', 'mem_limit MB', 'idle MB', 'peak MB (200 users)', 'peak / limit', 'CPU % (chapter traffic, median)', 'OOM killed', 'restarts'],
+    [
+      'container',
+      'mem_limit MB',
+      'idle MB',
+      'peak MB (200 users)',
+      'peak / limit',
+      'CPU % (chapter traffic, median)',
+      'OOM killed',
+      'restarts',
+    ],
     ...[...limits].sort().map(([name, limit]) => {
       const state = states.find(([n]) => service(n.slice(1)) === name) ?? [];
       return [
@@ -107,7 +137,12 @@ export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
   return {
     part: 'stack',
     table,
-    figures: { upSeconds: up, idle: Object.fromEntries(idle), peak: Object.fromEntries(peak), limits: Object.fromEntries(limits) },
+    figures: {
+      upSeconds: up,
+      idle: Object.fromEntries(idle),
+      peak: Object.fromEntries(peak),
+      limits: Object.fromEntries(limits),
+    },
     notes: [
       `\`docker compose up -d --wait\` to every container healthy (volumes empty, images built): median ${up.median.toFixed(1)} s (${up.min.toFixed(1)}..${up.max.toFixed(1)}, ${rounds} rounds).`,
       `Memory is docker stats' usage (without the page cache), sampled about once a second during the surge: a peak shorter than that can be missed. Stand-in images where no registry answers (test/images): Postgres, Redis and nginx are Debian's, Loki, Tempo, Pyroscope and Grafana are one small Node server, so their figures are not the real servers'.`,

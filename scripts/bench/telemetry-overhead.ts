@@ -18,7 +18,10 @@ const off = { OTEL_SDK_DISABLED: 'true' };
 const plan = {
   [routeNames.status]: {
     off,
-    'SDK, no instrumentation': { ...on, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,undici,nestjs-core,ioredis,pg,pino' },
+    'SDK, no instrumentation': {
+      ...on,
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,undici,nestjs-core,ioredis,pg,pino',
+    },
     '+ http (the server span; undici, pg idle here)': only('http,undici,pg'),
     '+ nestjs-core (2 handler spans)': only('http,undici,pg,nestjs-core'),
     '+ ioredis (2 command spans)': only('http,undici,pg,nestjs-core,ioredis'),
