@@ -10,10 +10,10 @@ export async function request<T = any>(
   method: string,
   url: string,
   body?: unknown,
-  init: { raw?: string; contentType?: string } = {},
+  init: RequestInit = {},
 ): Promise<JsonResponse<T>> {
   const payload = init.raw ?? (body === undefined ? undefined : JSON.stringify(body));
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...init.headers };
   if (payload !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
   const response = await fetch(url, { method, headers, body: payload });
   const text = await response.text();
@@ -26,7 +26,13 @@ export async function request<T = any>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
-export const post = <T = any>(url: string, body?: unknown, init?: { raw?: string; contentType?: string }) =>
+interface RequestInit {
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export const post = <T = any>(url: string, body?: unknown, init?: RequestInit) =>
   request<T>('POST', url, body, init);
 export const get = <T = any>(url: string) => request<T>('GET', url);
 

@@ -77,6 +77,9 @@ export class OtlpReceiver {
   metricExports = 0;
   /** Export requests received, per signal. */
   readonly requests = { traces: 0, logs: 0 };
+  /** Answers a traces export with this status instead of taking it, as a collector refuses a batch it cannot use. */
+  refuseSpans?: (spans: ReceivedSpan[]) => number | undefined;
+  refused = 0;
   private server?: Server;
   url = '';
 
@@ -94,7 +97,15 @@ export class OtlpReceiver {
       const json = String(request.headers['content-type']).startsWith('application/json');
       if (request.url?.endsWith('/v1/traces')) {
         this.requests.traces++;
+        const before = this.spans.length;
         this.acceptSpans(json ? fromJson(body) : decode(TraceRequest, body));
+        const refusal = this.refuseSpans?.(this.spans.slice(before));
+        if (refusal) {
+          this.spans.length = before;
+          this.refused++;
+          // As the collector's OTLP/HTTP receiver refuses: the status, and a google.rpc.Status body (left empty).
+          return response.writeHead(refusal, { 'content-type': 'application/x-protobuf' }).end();
+        }
       } else if (request.url?.endsWith('/v1/logs')) {
         this.requests.logs++;
         this.acceptLogs(json ? fromJson(body) : decode(LogsRequest, body));

@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { ZodType } from 'zod';
 import { validateEnvOrExit } from './config/env';
 import { ApiExceptionFilter } from './http/api-exception.filter';
@@ -8,8 +8,12 @@ import { RequestValidationPipe } from './http/request-validation.pipe';
 import { ShutdownState } from './lifecycle/shutdown-state';
 import { loggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { HandlerNameInterceptor } from './telemetry/handler-name.interceptor';
 
-/** What every service registers once: its validated config, logging, the validation pipe and error filter. */
+/**
+ * What every service registers once: its validated config, logging, the validation pipe, the error filter and the
+ * handler's name on the server span.
+ */
 @Global()
 @Module({})
 export class ServiceCoreModule {
@@ -25,6 +29,7 @@ export class ServiceCoreModule {
         ShutdownState,
         { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: HandlerNameInterceptor },
       ],
       exports: [ShutdownState],
     };

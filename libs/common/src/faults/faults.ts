@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PinoLogger } from 'nestjs-pino';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { untracedPath } from '../telemetry/instrumentations';
+import { probeRoute } from '../http/probe-route';
 
 import { FaultSettings, FaultState, FaultStore } from './fault-store';
 import { MemoryLeakOnPurpose } from './memory-leak';
@@ -83,7 +83,7 @@ export async function injectFaults(
 
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url ?? request.url;
-    if (untracedPath.test(route) || route === adminPath) return;
+    if (probeRoute.test(route) || route === adminPath) return;
     const { delayMs, cpuMs, errorRate } = settings();
     if (delayMs > 0) await sleep(Math.random() * delayMs);
     if (cpuMs > 0) burnCpuOnPurpose(Math.random() * cpuMs);

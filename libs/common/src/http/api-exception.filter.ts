@@ -4,7 +4,10 @@ import type { FastifyReply } from 'fastify';
 import { ApiErrorBody, defaultReason } from './api-error';
 import { failedDependency } from './dependency-errors';
 
-/** Maps every error to a status and one JSON shape; logs only the unexpected ones, with their stack. */
+/**
+ * Maps every error to a status and one JSON shape. A 5xx is logged and recorded on the server span with its stack
+ * (the HTTP instrumentation marks the span an error); a 4xx is the client's, and neither.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(ApiExceptionFilter.name);
@@ -14,6 +17,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     const span = trace.getActiveSpan();
     if (span) body.traceId = span.spanContext().traceId;
+    if (body.statusCode >= 500) span?.recordException(exception as Error);
     void reply.status(body.statusCode).send(body);
   }
 
@@ -32,7 +36,6 @@ export class ApiExceptionFilter implements ExceptionFilter {
       };
     }
     this.logger.error({ err: exception }, 'Unexpected error');
-    trace.getActiveSpan()?.recordException(exception as Error);
     return { statusCode: 500, error: defaultReason(500), message: 'Internal server error' };
   }
 }

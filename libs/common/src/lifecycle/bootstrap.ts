@@ -12,6 +12,7 @@ import { refuseUnknownMethods } from '../http/method-not-allowed';
 import { measureRequests } from '../metrics/http-metrics';
 import { shutdownTelemetry } from '../telemetry/sdk';
 import { registerRequestLog } from '../logging/request-log';
+import { useCachedDnsForFetch } from './cached-dns';
 import { ShutdownState } from './shutdown-state';
 
 export interface ServiceOptions {
@@ -27,6 +28,7 @@ export async function bootstrapService(
   module: Type,
   service: ServiceOptions,
 ): Promise<NestFastifyApplication> {
+  useCachedDnsForFetch();
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),

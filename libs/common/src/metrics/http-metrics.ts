@@ -2,7 +2,7 @@ import { context, isSpanContextValid, trace, TraceFlags } from '@opentelemetry/a
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { FastifyInstance } from 'fastify';
 import { Histogram, OpenMetricsContentType, register, Registry } from 'prom-client';
-import { untracedPath } from '../telemetry/instrumentations';
+import { probeRoute } from '../http/probe-route';
 
 // OpenMetrics is the only exposition that carries exemplars (Prometheus asks for it first when scraping);
 // prom-client wants the registry switched before a metric with exemplars is made.
@@ -38,7 +38,7 @@ export function measureRequests(fastify: FastifyInstance): void {
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (untracedPath.test(route)) return;
+    if (probeRoute.test(route)) return;
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
     const span = trace.getActiveSpan()?.spanContext();
     const sampled = span && span.traceFlags & TraceFlags.SAMPLED;

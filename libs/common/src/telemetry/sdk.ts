@@ -1,28 +1,11 @@
-import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchLogRecordProcessor,
-  ConsoleLogRecordExporter,
-  LogRecordExporter,
-  LogRecordProcessor,
-  SimpleLogRecordProcessor,
-} from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
-  SimpleSpanProcessor,
-  SpanExporter,
-  SpanProcessor,
-} from '@opentelemetry/sdk-trace';
-import { HoldingExporter, reportTelemetry } from './export-health';
-import { otlpLogExporter, otlpTraceExporter } from './exporters';
-import { instrumentations } from './instrumentations';
-import { useCachedLookups } from './lookup';
+import { probeRoute } from '../http/probe-route';
+import { holdExportsThroughOutages } from './export-hold';
 import { profilingRunning, startProfiling, stopProfiling } from './profiling';
-import { SpanProfileContextManager, SpanProfileProcessor } from './span-profiles';
-import { SignalSettings, telemetrySettings } from './telemetry-env';
+import { SpanProfileContextManager } from './span-profiles';
+import { telemetryEnv } from './telemetry-env';
 
 export interface TelemetryOptions {
   serviceName: string;
@@ -30,96 +13,66 @@ export interface TelemetryOptions {
 }
 
 let sdk: NodeSDK | undefined;
-let started = false;
-
-export const telemetryEnabled = (): boolean => process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true';
-
-// What a batch processor may queue (OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BLRP_MAX_QUEUE_SIZE, the SDK's default
-// otherwise) is also what is held for a collector that is away.
-const holdLimit = (batch: SignalSettings['batch']) => batch.maxQueueSize ?? 2048;
-
-const spanProcessors = ({ exporters, protocol, batch }: SignalSettings): SpanProcessor[] =>
-  exporters.map((name) =>
-    name === 'console'
-      ? new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() })
-      : new BatchSpanProcessor({
-          exporter: new HoldingExporter(
-            'spans',
-            otlpTraceExporter(protocol),
-            holdLimit(batch),
-          ) as SpanExporter,
-          ...batch,
-        }),
-  );
-
-const logRecordProcessors = ({ exporters, protocol, batch }: SignalSettings): LogRecordProcessor[] =>
-  exporters.map((name) =>
-    name === 'console'
-      ? new SimpleLogRecordProcessor({ exporter: new ConsoleLogRecordExporter() })
-      : new BatchLogRecordProcessor({
-          exporter: new HoldingExporter(
-            'logs',
-            otlpLogExporter(protocol),
-            holdLimit(batch),
-          ) as LogRecordExporter,
-          ...batch,
-        }),
-  );
 
 /**
- * Starts tracing and log export before anything instrumented is loaded. Every default here yields to the
- * standard OTEL_* variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_ENDPOINT,
- * OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER (otlp, console, none), OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_BSP_* /
- * OTEL_BLRP_* for batching, OTEL_NODE_[ENABLED|DISABLED]_INSTRUMENTATIONS (telemetry-env.ts),
- * OTEL_SDK_DISABLED=true to turn it all off; and profiles to Pyroscope with PYROSCOPE_SERVER_ADDRESS.
+ * The sandbox's choices among the standard OTEL_* variables: each applies only while the variable is unset.
+ * The instrumentations are those of the flow (HTTP in and out, Redis, Postgres, pino); metrics are scraped by
+ * Prometheus from /metrics, so none are pushed over OTLP.
+ */
+const defaults = (serviceName: string) => ({
+  OTEL_SERVICE_NAME: serviceName,
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,ioredis,pg,pino',
+  OTEL_METRICS_EXPORTER: 'none',
+  OTEL_LOG_LEVEL: 'warn',
+});
+
+// The admission script carries fresh tokens as arguments: a Redis span names the command and key only.
+const redisStatement = (command: string, args: unknown[]): string =>
+  command === 'eval' || command === 'evalsha'
+    ? command.toUpperCase()
+    : `${command.toUpperCase()} ${args[0] ?? ''}`.trim();
+
+/**
+ * Starts tracing and log export before anything instrumented is loaded (main.ts imports instrument.ts first).
+ * NodeSDK reads the rest of OTEL_* itself: exporters, protocols, endpoints, batching, sampling, the resource.
  */
 export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions): void {
-  if (started) return;
-  started = true;
-  const settings = telemetrySettings(process.env);
-  const { traces, logs, profiling } = settings;
-  const name = process.env.OTEL_SERVICE_NAME?.trim() || serviceName;
-  useCachedLookups();
+  if (sdk) return;
+  for (const [name, value] of Object.entries(defaults(serviceName))) process.env[name] ||= value;
+  const env = telemetryEnv(process.env);
+  const name = process.env.OTEL_SERVICE_NAME!;
   // Profiles do not need the OpenTelemetry SDK: PYROSCOPE_SERVER_ADDRESS alone turns them on.
-  startProfiling(profiling, name, serviceVersion);
-  if (!telemetryEnabled()) return;
-  diag.setLogger(
-    { ...console, verbose: () => undefined, debug: () => undefined, info: () => undefined },
-    DiagLogLevel.WARN,
-  );
-  // Failed exports are reported once per outage by HoldingExporter; anything else still shows.
-  setGlobalErrorHandler((error) => {
-    if (
-      !/export|ECONNREFUSED|timeout|Not Found|socket hang up/i.test(
-        String((error as Error)?.message ?? error),
-      )
-    ) {
-      reportTelemetry('warn', 'OpenTelemetry error', { err: String(error) });
-    }
-  });
-  // Span profiles link a span to its samples: only worth it when both are sent.
-  const spanProfiles = profilingRunning() && profiling.spanProfiles && traces.exporters.length > 0;
+  startProfiling(env, name, serviceVersion);
+  const pyroscope = env.PYROSCOPE_SERVER_ADDRESS && new URL(env.PYROSCOPE_SERVER_ADDRESS).origin;
+  holdExportsThroughOutages((signal) => ({
+    items: signal === 'spans' ? env.OTEL_BSP_MAX_QUEUE_SIZE : env.OTEL_BLRP_MAX_QUEUE_SIZE,
+    ageMs: 5 * 60_000,
+    retryMs: 1000,
+  }));
   sdk = new NodeSDK({
-    serviceName: name,
+    // Defaults of ours; OTEL_RESOURCE_ATTRIBUTES overrides each of them.
     resource: resourceFromAttributes({
       'service.namespace': 'ticketing',
       'service.version': serviceVersion,
       'deployment.environment.name': 'sandbox',
       app: name,
     }),
-    // None of either (OTEL_*_EXPORTER=none) is no provider at all: the instrumentations then make no-op spans.
-    // With profiles on, root spans are marked for Grafana and entered into the profiler's context.
-    spanProcessors: [...(spanProfiles ? [new SpanProfileProcessor()] : []), ...spanProcessors(traces)],
-    ...(spanProfiles && { contextManager: new SpanProfileContextManager() }),
-    ...(logs.exporters.length ? { logRecordProcessors: logRecordProcessors(logs) } : {}),
-    // Metrics are scraped from /metrics (prom-client). Left to itself the SDK would also push OTLP metrics
-    // and have the HTTP instrumentations record a histogram per request; OTEL_METRICS_EXPORTER asks for them.
-    ...(process.env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
-    instrumentations: instrumentations({
-      sendLogs: logs.exporters.length > 0,
-      enabled: settings.instrumentations,
-      // The profiler's uploads are not the service's work: no trace of their own.
-      untracedOrigins: profiling.serverAddress ? [new URL(profiling.serverAddress).origin] : [],
+    // With profiles on, a request's samples are labelled with its server span (span-profiles.ts).
+    ...(profilingRunning() &&
+      env.PYROSCOPE_SPAN_PROFILES && { contextManager: new SpanProfileContextManager() }),
+    instrumentations: getNodeAutoInstrumentations({
+      '@opentelemetry/instrumentation-http': {
+        ignoreIncomingRequestHook: (request) => probeRoute.test(request.url ?? ''),
+      },
+      // The profiler's uploads are not the service's work.
+      '@opentelemetry/instrumentation-undici': {
+        ignoreRequestHook: (request) => request.origin === pyroscope,
+      },
+      '@opentelemetry/instrumentation-ioredis': {
+        requireParentSpan: true,
+        dbStatementSerializer: redisStatement,
+      },
+      '@opentelemetry/instrumentation-pg': { requireParentSpan: true },
     }),
   });
   sdk.start();

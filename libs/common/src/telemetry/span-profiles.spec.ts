@@ -3,7 +3,12 @@ import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SpanProfileContextManager, SpanProfileProcessor, spanLabels } from './span-profiles';
+import { SpanProfileContextManager } from './span-profiles';
+
+// How @pyroscope/nodejs labels a wall sample (profilers/wall-profiler.js): the `labels` of its context.
+const sdkLabels = ({ context }: { context?: { context?: object } }) => ({
+  ...(context?.context as { labels?: Record<string, string> } | undefined)?.labels,
+});
 
 /** Two functions to tell apart in a profile: which one burns tells which request a sample belongs to. */
 function burnForEven(ms: number): number {
@@ -24,7 +29,7 @@ describe(SpanProfileContextManager.name, () => {
   const manager = new SpanProfileContextManager().enable();
   context.setGlobalContextManager(manager);
   const provider = new TracerProvider({
-    spanProcessors: [new SpanProfileProcessor(), new SimpleSpanProcessor({ exporter })],
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   const tracer = provider.getTracer('test');
   afterAll(() => context.disable());
@@ -46,7 +51,7 @@ describe(SpanProfileContextManager.name, () => {
       }),
     );
     const ids = await Promise.all(requests);
-    const profile = time.stop(false, spanLabels);
+    const profile = time.stop(false, sdkLabels);
     const text = (n: number | bigint) => profile.stringTable.strings[Number(n)];
     const names = new Map(profile.function.map((f) => [Number(f.id), text(f.name)]));
     const frames = new Map(
@@ -75,13 +80,19 @@ describe(SpanProfileContextManager.name, () => {
   });
 
   it('names a sample’s span by its name when the profile is cut, and leaves a sample outside any span unlabelled', () => {
+    time.start({ intervalMicros: 1000, durationMillis: 60_000, withContexts: true, useCPED: true });
     const span = tracer.startSpan('GET');
-    span.updateName('GET /queue/status/:userId');
-    expect(spanLabels({ context: { context: { span } } })).toEqual({
+    const sample = context.with(trace.setSpan(context.active(), span), () => time.getContext() as object);
+    expect(sdkLabels({ context: { context: sample } })).toEqual({
       span_id: span.spanContext().spanId,
+      span_name: 'GET',
+    });
+    span.updateName('GET /queue/status/:userId');
+    expect(sdkLabels({ context: { context: sample } })).toMatchObject({
       span_name: 'GET /queue/status/:userId',
     });
-    expect(spanLabels({})).toEqual({});
+    expect(sdkLabels({})).toEqual({});
+    time.stop(false);
     expect(trace.getActiveSpan()).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
+import { time } from '@datadog/pprof';
 import { Context, Span, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { time } from '@datadog/pprof';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 
 /**
  * Span profiles: each wall/CPU sample is labelled with the span it was taken in, so that Grafana's "Profiles for
@@ -10,33 +10,27 @@ import { time } from '@datadog/pprof';
  * span of a request, a timer's own span): one label value per request, not per Redis call, which keeps
  * Pyroscope's series few and the cost to one context switch a request.
  *
- * The profiler keeps its context in Node's AsyncContextFrame (useCPED), which follows every `await`; the
- * context manager below enters a root span's context there whenever OpenTelemetry makes that span active.
+ * The profiler keeps its context in Node's AsyncContextFrame (useCPED), which follows every `await`; this
+ * context manager enters a root span there, and marks it for Grafana, whenever OpenTelemetry makes it active.
  */
-const roots = new WeakSet<Span>();
-
-/** Marks local root spans, as they start, with the attribute Grafana looks for. */
-export class SpanProfileProcessor implements SpanProcessor {
-  onStart(span: Span & ReadableSpan, parentContext: Context): void {
-    const parent = trace.getSpan(parentContext);
-    if (parent && !parent.spanContext().isRemote) return;
-    roots.add(span);
-    span.setAttribute('pyroscope.profile.id', span.spanContext().spanId);
-  }
-  onEnd(): void {}
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
+/** What the profiler keeps for a sample: the SDK labels it with `labels`, read when the profile is cut. */
 interface SampleContext {
-  span: Span & Partial<ReadableSpan>;
+  span: Span;
+  labels: Record<string, string>;
 }
 
-/** OpenTelemetry's AsyncLocalStorage context manager that also hands a root span to the profiler's context. */
+// Read when the profile is cut: by then a request that has ended is named by its route, one still running by
+// its method alone.
+const sampleContext = (span: Span & Partial<ReadableSpan>): SampleContext => ({
+  span,
+  get labels() {
+    return { span_id: span.spanContext().spanId, span_name: span.name ?? '' };
+  },
+});
+
+const isLocalRoot = (span: Partial<ReadableSpan>) =>
+  !span.parentSpanContext || span.parentSpanContext.isRemote;
+
 export class SpanProfileContextManager extends AsyncLocalStorageContextManager {
   override with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
     context: Context,
@@ -44,20 +38,11 @@ export class SpanProfileContextManager extends AsyncLocalStorageContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    const span = trace.getSpan(context);
+    const span = trace.getSpan(context) as (Span & Partial<ReadableSpan>) | undefined;
     const enter = () => super.with(context, fn, thisArg, ...args);
-    if (!span || !roots.has(span) || !time.isStarted()) return enter();
+    if (!span || !time.isStarted() || !span.isRecording() || !isLocalRoot(span)) return enter();
     if ((time.getContext() as SampleContext | undefined)?.span === span) return enter();
-    return time.runWithContext({ span } satisfies SampleContext, enter);
+    span.setAttribute('pyroscope.profile.id', span.spanContext().spanId);
+    return time.runWithContext(sampleContext(span), enter);
   }
-}
-
-/**
- * A sample's labels, read when the profile is cut: the span's name then (a request that has ended is named by its
- * route, one still running by its method alone).
- */
-export function spanLabels({ context }: { context?: { context?: object } }): Record<string, string> {
-  const span = (context?.context as SampleContext | undefined)?.span;
-  if (!span) return {};
-  return { span_id: span.spanContext().spanId, span_name: span.name ?? '' };
 }
