@@ -1,4 +1,5 @@
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { getBooleanFromEnv } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { probeRoute } from '../http/probe-route';
@@ -43,6 +44,8 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
   const name = process.env.OTEL_SERVICE_NAME!;
   // Profiles do not need the OpenTelemetry SDK: PYROSCOPE_SERVER_ADDRESS alone turns them on.
   startProfiling(env, name, serviceVersion);
+  // An instrumentation patches its module as soon as it is made, with or without a running SDK.
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return;
   const pyroscope = env.PYROSCOPE_SERVER_ADDRESS && new URL(env.PYROSCOPE_SERVER_ADDRESS).origin;
   holdExportsThroughOutages((signal) => ({
     items: signal === 'spans' ? env.OTEL_BSP_MAX_QUEUE_SIZE : env.OTEL_BLRP_MAX_QUEUE_SIZE,
