@@ -141,9 +141,10 @@ describe('npm run verify: Prometheus checks against a real Prometheus scraping t
     const results = await metricChecks({ prometheus: empty.url, grafana: 'http://g' } as Endpoints);
     await empty.stop();
     const rate = results.find((r) => r.name === `Prometheus: ${chapterQueries[0]}`);
+    // user-service has a rate() series once two scrapes are in, which a slow machine may already have taken.
     expect(rate).toMatchObject({
       ok: false,
-      detail: 'no series for queue-service, user-service, ticket-service',
+      detail: expect.stringMatching(/^no series for queue-service, (user-service, )?ticket-service$/),
     });
     expect(results.find((r) => r.name.endsWith('alert rules loaded'))?.ok).toBe(false);
   });

@@ -369,7 +369,7 @@ describe('the sandbox on a real Docker engine', () => {
         return answer.body.trace.resourceSpans?.length > 0 && answer.body.trace;
       },
       `trace ${traceId} in the Tempo stand-in`,
-      10_000,
+      30_000,
       250,
     );
     expect(JSON.stringify(trace)).toContain('user-service');

@@ -26,7 +26,7 @@ class RedisLifecycle implements OnApplicationShutdown {
         new Redis(config.get('REDIS_URL', { infer: true }), {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
-          commandTimeout: 1000,
+          commandTimeout: config.get('DEPENDENCY_TIMEOUT_MS', { infer: true }),
           connectTimeout: 2000,
           retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
         }),
