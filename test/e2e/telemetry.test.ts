@@ -232,7 +232,7 @@ describe('with a collector that refuses a batch for good', () => {
     await receiver.waitFor(() => receiver.trace(traceIdOf(next.headers)).length > 0, 'the next span', 5000);
     expect(await users.stop()).toBe(0);
     expect(receiver.trace(poison)).toEqual([]);
-    expect(users.lines.filter((l) => l.includes('refused them for good'))).toHaveLength(1);
+    expect(users.lines.filter((l) => l.includes('refused for good'))).toHaveLength(1);
     await receiver.stop();
   });
 });

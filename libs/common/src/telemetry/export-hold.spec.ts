@@ -78,9 +78,44 @@ describe(ExportHold.name, () => {
       sut.export([4], () => undefined);
       await sut.send();
       expect(collector.took).toEqual([4]);
-      expect(messages()).toEqual([`Dropping logs: the collector refused them for good (HTTP ${status})`]);
+      expect(messages()).toEqual([`Dropping logs: refused for good (HTTP ${status})`]);
     },
   );
+
+  it('over gRPC, holds a batch answered UNAVAILABLE and drops one answered INVALID_ARGUMENT', async () => {
+    const grpc = (code: number) => ({
+      export: (_: number[], done: (result: ExportResult) => void) =>
+        done({
+          code: ExportResultCode.FAILED,
+          error: Object.assign(new Error('grpc'), { code, metadata: {} }),
+        }),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    });
+    const unavailable = new ExportHold('spans', grpc(14), limits);
+    unavailable.export([1], () => undefined);
+    await unavailable.send();
+    expect(unavailable.holding).toBe(1);
+    const invalid = new ExportHold('spans', grpc(3), limits);
+    invalid.export([1], () => undefined);
+    await invalid.send();
+    expect([invalid.holding, invalid.dropped]).toEqual([0, 1]);
+    expect(messages()).toContain('Dropping spans: refused for good (gRPC status 3)');
+  });
+
+  it('drops a batch the exporter throws on, rather than stall behind it', async () => {
+    const throwing = {
+      export: () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const sut = new ExportHold('logs', throwing, limits);
+    sut.export([1, 2], () => undefined);
+    await sut.send();
+    expect([sut.holding, sut.dropped]).toEqual([0, 2]);
+  });
 
   it('past its limit drops the oldest, says so once, and counts them when the collector is back', async () => {
     const collector = new Collector();
@@ -123,6 +158,6 @@ describe(ExportHold.name, () => {
     sut.export([1], () => undefined);
     await sut.send();
     await sut.shutdown();
-    expect(messages().at(-1)).toBe('Shutting down with 1 spans the collector did not take');
+    expect(messages().at(-1)).toBe('Shutting down with 1 spans never sent');
   });
 });

@@ -3,13 +3,8 @@ import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 
 /** What the telemetry SDK says about itself, as one JSON line on stderr (pino's shape, before pino loads). */
 export function reportTelemetry(level: 'info' | 'warn', msg: string, fields: Record<string, unknown> = {}) {
-  const record = {
-    level: level === 'warn' ? 40 : 30,
-    time: Date.now(),
-    pid: process.pid,
-    context: 'Telemetry',
-  };
-  process.stderr.write(`${JSON.stringify({ ...record, ...fields, msg })}\n`);
+  const line = { level: { info: 30, warn: 40 }[level], time: Date.now(), pid: process.pid };
+  process.stderr.write(`${JSON.stringify({ ...line, context: 'Telemetry', ...fields, msg })}\n`);
 }
 
 interface Exporter<T> {
@@ -21,19 +16,26 @@ interface Exporter<T> {
 /** Items held at most (the oldest go first), for how long at most, and how soon a failed collector is asked again. */
 export type HoldLimits = { items: number; ageMs: number; retryMs: number };
 
-// An HTTP status the OTLP spec says never to retry (all but 429, 502, 503, 504): sending again cannot help.
-// A network error has no HTTP status, nor has a gRPC one (below 400).
-const refusedForGood = ({ code, error }: ExportResult): number | undefined => {
-  const status = (error as { code?: unknown } | undefined)?.code;
-  const retryable = typeof status !== 'number' || status < 400 || [429, 502, 503, 504].includes(status);
-  return code === ExportResultCode.SUCCESS || retryable ? undefined : (status as number);
-};
+/**
+ * Why sending a batch again cannot help, if it cannot: the collector answered with a status the OTLP spec says
+ * not to retry (HTTP: all but 429, 502, 503, 504; gRPC: all but CANCELLED, DEADLINE_EXCEEDED,
+ * RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS), or the exporter could not make the request.
+ * A network error has no numeric code, and is worth another try.
+ */
+function refusal(result: ExportResult & { thrown?: boolean }): string | undefined {
+  if (result.code === ExportResultCode.SUCCESS) return undefined;
+  if (result.thrown) return `the exporter failed: ${result.error?.message}`;
+  const status = (result.error as { code?: unknown } | undefined)?.code;
+  if (typeof status !== 'number') return undefined;
+  if (status < 100) return [1, 4, 8, 10, 11, 14, 15].includes(status) ? undefined : `gRPC status ${status}`;
+  return [429, 502, 503, 504].includes(status) ? undefined : `HTTP ${status}`;
+}
 
 /**
  * Holds what a collector that is away (restarting, say) could not take, and sends it again, oldest first, once it
- * answers. The SDK's exporter retries for OTEL_EXPORTER_OTLP_TIMEOUT (10 s), then the batch processor drops the
- * batch; the hold takes it at once (so the processor's own timeout never fires) and keeps it within a count and
- * an age. A batch the collector refuses for good is dropped. Each outage is said when it starts and when it ends.
+ * answers. The SDK's exporter retries over HTTP for OTEL_EXPORTER_OTLP_TIMEOUT (10 s), then the batch processor
+ * drops the batch; the hold takes it at once (so the processor's own timeout never fires) and keeps it within a
+ * count and an age. A batch refused for good is dropped. Each outage is said when it starts and when it ends.
  */
 export class ExportHold<T> implements Exporter<T> {
   private readonly held: { items: T[]; since: number }[] = [];
@@ -61,7 +63,8 @@ export class ExportHold<T> implements Exporter<T> {
     while (this.heldItems > this.limits.items && this.held.length > 1)
       this.dropOldest('more held than the limit');
     done({ code: ExportResultCode.SUCCESS });
-    void this.send();
+    // While the collector fails, the retry timer sends, not every new batch.
+    if (!this.failing) void this.send();
   }
 
   /** Sends what is held; resolves when all is sent or the collector has failed again. */
@@ -73,8 +76,10 @@ export class ExportHold<T> implements Exporter<T> {
   private async sendHeld(): Promise<void> {
     clearTimeout(this.retry);
     for (let batch = this.oldest(); batch; batch = this.oldest()) {
-      const result = await new Promise<ExportResult>((resolve) => this.inner.export(batch!.items, resolve));
-      const refused = refusedForGood(result);
+      const result = await new Promise<ExportResult>((resolve) =>
+        this.inner.export(batch!.items, resolve),
+      ).catch((error: Error) => ({ code: ExportResultCode.FAILED, error, thrown: true }));
+      const refused = refusal(result);
       if (result.code !== ExportResultCode.SUCCESS && !refused) {
         if (!this.failing)
           reportTelemetry('warn', `Cannot export ${this.signal}; holding them until the collector answers`, {
@@ -85,8 +90,10 @@ export class ExportHold<T> implements Exporter<T> {
         this.retry = setTimeout(() => void this.send(), this.limits.retryMs).unref();
         return;
       }
-      if (this.held[0] !== batch) continue; // dropped past the limit while it was on its way
-      if (refused) this.dropOldest(`the collector refused them for good (HTTP ${refused})`);
+      // Dropped past the limit while it was on its way: it arrived after all.
+      if (this.held[0] !== batch && !refused) this.dropped -= batch.items.length;
+      if (this.held[0] !== batch) continue;
+      if (refused) this.dropOldest(`refused for good (${refused})`);
       else this.heldItems -= this.held.shift()!.items.length;
     }
     if (this.failing)
@@ -105,7 +112,7 @@ export class ExportHold<T> implements Exporter<T> {
     const { items } = this.held.shift()!;
     this.heldItems -= items.length;
     this.dropped += items.length;
-    const kind = reason.replace(/\(.*/, '');
+    const kind = reason.replace(/ \(.*/, '');
     if (!this.said.has(kind))
       reportTelemetry('warn', `Dropping ${this.signal}: ${reason}`, { limits: this.limits });
     this.said.add(kind);
@@ -120,10 +127,7 @@ export class ExportHold<T> implements Exporter<T> {
     await this.send();
     clearTimeout(this.retry);
     if (this.heldItems)
-      reportTelemetry(
-        'warn',
-        `Shutting down with ${this.heldItems} ${this.signal} the collector did not take`,
-      );
+      reportTelemetry('warn', `Shutting down with ${this.heldItems} ${this.signal} never sent`);
     await this.inner.shutdown();
   }
 }
@@ -131,8 +135,8 @@ export class ExportHold<T> implements Exporter<T> {
 const signals: Record<string, string> = { OTLPTraceExporter: 'spans', OTLPLogExporter: 'logs' };
 
 /**
- * Puts a hold in front of every OTLP exporter, whichever protocol OTEL_* chose: NodeSDK builds them itself, so the
- * hold goes on the class they all extend.
+ * Puts a hold in front of every OTLP span and log exporter, whichever protocol OTEL_* chose: NodeSDK builds them
+ * itself, so the hold goes on the class they all extend.
  */
 export function holdExportsThroughOutages(limits: (signal: string) => HoldLimits): void {
   const base = OTLPExporterBase.prototype as Exporter<unknown>;
@@ -140,13 +144,14 @@ export function holdExportsThroughOutages(limits: (signal: string) => HoldLimits
   const holds = new WeakMap<Exporter<unknown>, Exporter<unknown>>();
   const holdOf = (exporter: Exporter<unknown>) => {
     if (!holds.has(exporter)) {
-      const signal = signals[exporter.constructor.name] ?? 'metrics';
+      const signal = signals[exporter.constructor.name];
       const inner = {
         export: send.bind(exporter),
         forceFlush: forceFlush.bind(exporter),
         shutdown: shutdown.bind(exporter),
       };
-      holds.set(exporter, new ExportHold(signal, inner, limits(signal)));
+      // Metrics (only with OTEL_METRICS_EXPORTER=otlp) are cumulative: the next export carries what one lost.
+      holds.set(exporter, signal ? new ExportHold(signal, inner, limits(signal)) : inner);
     }
     return holds.get(exporter)!;
   };

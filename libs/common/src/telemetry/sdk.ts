@@ -1,17 +1,12 @@
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { getBooleanFromEnv } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { probeRoute } from '../http/probe-route';
 import { holdExportsThroughOutages } from './export-hold';
 import { profilingRunning, startProfiling, stopProfiling } from './profiling';
 import { SpanProfileContextManager } from './span-profiles';
 import { telemetryEnv } from './telemetry-env';
-
-export interface TelemetryOptions {
-  serviceName: string;
-  serviceVersion: string;
-}
 
 let sdk: NodeSDK | undefined;
 
@@ -37,7 +32,10 @@ const redisStatement = (command: string, args: unknown[]): string =>
  * Starts tracing and log export before anything instrumented is loaded (main.ts imports instrument.ts first).
  * NodeSDK reads the rest of OTEL_* itself: exporters, protocols, endpoints, batching, sampling, the resource.
  */
-export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions): void {
+export function startTelemetry({
+  serviceName,
+  serviceVersion,
+}: Record<'serviceName' | 'serviceVersion', string>) {
   if (sdk) return;
   for (const [name, value] of Object.entries(defaults(serviceName))) process.env[name] ||= value;
   const env = telemetryEnv(process.env);
@@ -53,13 +51,15 @@ export function startTelemetry({ serviceName, serviceVersion }: TelemetryOptions
     retryMs: 1000,
   }));
   sdk = new NodeSDK({
-    // Defaults of ours; OTEL_RESOURCE_ATTRIBUTES overrides each of them.
-    resource: resourceFromAttributes({
-      'service.namespace': 'ticketing',
-      'service.version': serviceVersion,
-      'deployment.environment.name': 'sandbox',
-      app: name,
-    }),
+    // Defaults of ours beside the SDK's own (telemetry.sdk.*); OTEL_RESOURCE_ATTRIBUTES overrides each of them.
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        'service.namespace': 'ticketing',
+        'service.version': serviceVersion,
+        'deployment.environment.name': 'sandbox',
+        app: name,
+      }),
+    ),
     // With profiles on, a request's samples are labelled with its server span (span-profiles.ts).
     ...(profilingRunning() &&
       env.PYROSCOPE_SPAN_PROFILES && { contextManager: new SpanProfileContextManager() }),

@@ -15,7 +15,8 @@ const exporters = list(['otlp', 'console', 'none']);
 const protocol = z
   .enum(['http/protobuf', 'http/json', 'grpc'], { error: 'must be http/protobuf, http/json or grpc' })
   .optional();
-const count = z.coerce.number().int().nonnegative().optional();
+const delay = z.coerce.number().int().nonnegative().optional();
+const size = z.coerce.number().int().positive().optional();
 
 // The short names getNodeAutoInstrumentations knows: its @opentelemetry/instrumentation-* dependencies.
 const autoPackage = join(
@@ -37,15 +38,15 @@ const telemetryEnvSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
   OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: protocol,
   OTEL_EXPORTER_OTLP_ENDPOINT: kinds.optionalHttpUrl(),
-  OTEL_EXPORTER_OTLP_TIMEOUT: count,
-  OTEL_BSP_SCHEDULE_DELAY: count,
-  OTEL_BSP_MAX_QUEUE_SIZE: count.default(2048),
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: count,
-  OTEL_BSP_EXPORT_TIMEOUT: count,
-  OTEL_BLRP_SCHEDULE_DELAY: count,
-  OTEL_BLRP_MAX_QUEUE_SIZE: count.default(2048),
-  OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: count,
-  OTEL_BLRP_EXPORT_TIMEOUT: count,
+  OTEL_EXPORTER_OTLP_TIMEOUT: size,
+  OTEL_BSP_SCHEDULE_DELAY: delay,
+  OTEL_BSP_MAX_QUEUE_SIZE: size.default(2048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: size,
+  OTEL_BSP_EXPORT_TIMEOUT: size,
+  OTEL_BLRP_SCHEDULE_DELAY: delay,
+  OTEL_BLRP_MAX_QUEUE_SIZE: size.default(2048),
+  OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: size,
+  OTEL_BLRP_EXPORT_TIMEOUT: size,
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentations,
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: instrumentations,
   OTEL_LOG_LEVEL: z
