@@ -113,7 +113,8 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
         timeout: 90_000,
       });
     await traffic(['20', '--interval', '20ms']);
-    // A few injected 5xx on every service, so the chapter's error query has a series per app.
+    // A few injected 5xx on every service, so the chapter's error query has a series per app, and the service
+    // map a failed edge between two services.
     const faulted = { user: '/users/', queue: '/queue/status/', ticket: '/tickets/' } as const;
     for (const [name, path] of Object.entries(faulted)) {
       const url = stack[name as keyof typeof faulted].url;
@@ -125,6 +126,13 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
         });
       await faults(1);
       for (let i = 0; i < 3; i++) await fetch(`${url}${path}${randomUUID()}`);
+      // And a call that fails on its way: queue-service asks the faulted user-service about the user.
+      if (name === 'user')
+        await fetch(`${stack.queue.url}/queue/join`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: randomUUID() }),
+        });
       await faults(0);
     }
     // Once the spans of every edge (failed ones too) have reached Tempo, its generator writes them as it runs.
@@ -137,9 +145,10 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
     await tempo.waitFor(() => {
       const found = serviceGraphEdges(tempo.spans, settings);
       const names = new Set(found.map(edgeName));
-      const failedEverywhere = ['user', 'queue', 'ticket'].every((app) =>
-        found.some((e) => e.failed && e.server === `${app}-service`),
-      );
+      const failedEverywhere =
+        ['user', 'queue', 'ticket'].every((app) =>
+          found.some((e) => e.failed && e.server === `${app}-service`),
+        ) && found.some((e) => e.failed && e.client === 'queue-service');
       return flowEdges.every((n) => names.has(n)) && failedEverywhere && found;
     }, 'every edge of the service graph, failed ones included');
     generator = new ServiceGraphGenerator(prometheus.url, () => tempo.spans);
