@@ -14,7 +14,8 @@ export interface TrafficOptions {
   urls: { user: string; queue: string; ticket: string; grafana: string };
 }
 
-export const usage = `Usage: npm run traffic -- [users] [options]
+export const usage = `Usage: docker compose run --rm traffic [users] [options]
+       npm run traffic -- [users] [options]    (with Node on your machine)
 
   users                  how many users go through the flow (default 10, as in the chapter)
   --users N              the same, as a flag

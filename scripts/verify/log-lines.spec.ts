@@ -106,7 +106,7 @@ describe(joinedLinesCheck.name, () => {
   it('fails an empty answer, saying what to run', () => {
     expect(joinedLinesCheck(answer([]), registered)).toEqual({
       ok: false,
-      detail: 'no line in the last 15 minutes: run `npm run traffic`',
+      detail: 'no line in the last 15 minutes: run `docker compose run --rm traffic` (or `npm run traffic`)',
     });
   });
 });

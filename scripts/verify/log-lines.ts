@@ -95,7 +95,11 @@ export function joinedLinesCheck(
   const lines = mergedLines(answer);
   const disorder = orderProblem(answer);
   if (disorder) return { ok: false, detail: disorder };
-  if (!lines.length) return { ok: false, detail: 'no line in the last 15 minutes: run `npm run traffic`' };
+  if (!lines.length)
+    return {
+      ok: false,
+      detail: 'no line in the last 15 minutes: run `docker compose run --rm traffic` (or `npm run traffic`)',
+    };
   const unnamed = nameProblem(lines, registered);
   if (unnamed) return { ok: false, detail: unnamed };
   return {

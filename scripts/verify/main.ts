@@ -87,9 +87,10 @@ export function knownFaults(args: VerifyArgs, env: NodeJS.ProcessEnv): FaultsOn 
     : undefined;
 }
 
-const usage = `Usage: npm run verify [-- [--faults-on] [--traffic [traffic options]]]
+const usage = `Usage: docker compose run --rm verify [--faults-on] [--traffic [traffic options]]
+       npm run verify -- [--faults-on] [--traffic [traffic options]]    (with Node on your machine)
 
-  --traffic    run traffic first: \`npm run traffic\` with the options that follow (default: ${chapterTraffic.join(' ')});
+  --traffic    run traffic first, with the options that follow (default: ${chapterTraffic.join(' ')});
                with error faults in them (--faults RATE, --scenario errors) the 5xx query must find errors
   --faults-on  the last traffic ran with error faults: the 5xx query must find errors
 

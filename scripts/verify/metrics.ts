@@ -65,7 +65,7 @@ export function errorSeriesCheck(
     ok: true,
     notChecked: true,
     detail:
-      'not checked: no 5xx, and no error faults known to have been on (`npm run verify -- --traffic --scenario errors` makes some and checks them)',
+      'not checked: no 5xx, and no error faults known to have been on (`docker compose run --rm verify --traffic --scenario errors` makes some and checks them)',
   };
 }
 

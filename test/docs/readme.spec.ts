@@ -56,6 +56,9 @@ describe('README.md, README.ko.md and docs/', () => {
     for (const { title } of claims.dashboards) expect(readme, title).toContain(title);
     const count = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven'][claims.dashboards.length];
     expect(readme).toContain(`the ${count} dashboards of the "Ticketing sandbox" folder`);
+    expect(read('README.ko.md')).toContain(
+      `"Ticketing sandbox" 폴더의 대시보드 ${claims.dashboards.length}개`,
+    );
   });
 
   it('runs the npm scripts’ pinned tsx at the version package-lock.json holds', () => {

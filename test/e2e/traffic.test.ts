@@ -87,7 +87,7 @@ describe('npm run traffic', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Tickets issued: 2');
     const verify = await run(node, ['--import', 'tsx', 'scripts/verify/main.ts', '--help']);
-    expect(verify.stdout).toContain('Usage: npm run verify');
+    expect(verify.stdout).toContain('Usage: docker compose run --rm verify');
   });
 
   it('runs by its npm script from a clone without `npm ci`: npx fetches tsx alone', async () => {
@@ -123,6 +123,6 @@ describe('npm run traffic', () => {
     const result = await traffic(['--faults', 'lots'], urls);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--faults must be a rate between 0 and 1');
-    expect(result.stderr).toContain('Usage: npm run traffic');
+    expect(result.stderr).toContain('Usage: docker compose run --rm traffic');
   });
 });
