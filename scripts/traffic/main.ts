@@ -1,5 +1,6 @@
 // `npm run traffic -- [users] [options]`: the chapter's generate-traffic.sh, in TypeScript. See options.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { hostEnv } from '../host-env';
 import { TrafficClient } from './client';
 import { applyFaults } from './faults';
 import { FlowOutcome, runFlow } from './flow';
@@ -31,7 +32,7 @@ async function unreachable(options: TrafficOptions): Promise<string[]> {
 async function main(): Promise<number> {
   let options: TrafficOptions;
   try {
-    const parsed = parseOptions(process.argv.slice(2), process.env);
+    const parsed = parseOptions(process.argv.slice(2), hostEnv());
     if (parsed === 'help') {
       console.log(usage);
       return 0;

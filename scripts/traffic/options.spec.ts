@@ -31,6 +31,17 @@ describe(parseOptions.name, () => {
     expect(options).toMatchObject({ urls: { queue: 'http://q:1', grafana: 'http://g:2' } });
   });
 
+  it('follows the host ports moved by .env (GRAFANA_PORT, QUEUE_SERVICE_PORT, ...) when no URL is given', () => {
+    const options = parseOptions([], { GRAFANA_PORT: '13000', QUEUE_SERVICE_PORT: '13001' });
+    expect(options).toMatchObject({
+      urls: {
+        queue: 'http://localhost:13001',
+        grafana: 'http://localhost:13000',
+        user: 'http://localhost:3003',
+      },
+    });
+  });
+
   it('turns --faults and --delay into settings for every service', () => {
     expect(parseOptions(['--faults', '0.1', '--delay', '300'], {})).toMatchObject({
       faults: { errorRate: 0.1, delayMs: 300, services: ['user-service', 'queue-service', 'ticket-service'] },

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { onHost } from '../host-env';
 
 export type Scenario = 'chapter' | 'surge' | 'slow-tickets' | 'busy-tickets' | 'errors' | 'leak';
 
@@ -32,7 +33,7 @@ export const usage = `Usage: docker compose run --rm traffic [users] [options]
   -h, --help             this text
 
 Environment: USER_SERVICE_URL, QUEUE_SERVICE_URL, TICKET_SERVICE_URL (default localhost:3003/3001/3002),
-GRAFANA_URL (default http://localhost:3000). --faults, --delay, --cpu and --leak need FAULTS_ENABLED=true on the services.`;
+GRAFANA_URL (default http://localhost:3000); on the host, the *_PORT variables of .env move those defaults. --faults, --delay, --cpu and --leak need FAULTS_ENABLED=true on the services.`;
 
 export class UsageError extends Error {}
 
@@ -131,10 +132,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
       values.duration === undefined ? preset.durationMs : parseDuration(values.duration, '--duration'),
     faults,
     urls: {
-      user: env.USER_SERVICE_URL || 'http://localhost:3003',
-      queue: env.QUEUE_SERVICE_URL || 'http://localhost:3001',
-      ticket: env.TICKET_SERVICE_URL || 'http://localhost:3002',
-      grafana: env.GRAFANA_URL || 'http://localhost:3000',
+      user: env.USER_SERVICE_URL || onHost(env, 'USER_SERVICE_PORT', 3003),
+      queue: env.QUEUE_SERVICE_URL || onHost(env, 'QUEUE_SERVICE_PORT', 3001),
+      ticket: env.TICKET_SERVICE_URL || onHost(env, 'TICKET_SERVICE_PORT', 3002),
+      grafana: env.GRAFANA_URL || onHost(env, 'GRAFANA_PORT', 3000),
     },
   };
 }

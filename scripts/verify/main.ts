@@ -6,15 +6,17 @@ import { parseOptions } from '../traffic/options';
 import { apps, CheckResult, Endpoints, FaultsOn, runChecks } from './checks';
 import { slowServers } from './http';
 import { settleFromEnv } from './settle';
+import { hostEnv, onHost } from '../host-env';
 
 export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
   return {
-    prometheus: env.PROMETHEUS_URL || 'http://localhost:9090',
-    loki: env.LOKI_URL || 'http://localhost:3100',
-    tempo: env.TEMPO_URL || 'http://localhost:3200',
-    pyroscope: env.PYROSCOPE_URL === 'off' ? undefined : env.PYROSCOPE_URL || 'http://localhost:4040',
-    grafana: env.GRAFANA_URL || 'http://localhost:3000',
-    users: env.USER_SERVICE_URL || 'http://localhost:3003',
+    prometheus: env.PROMETHEUS_URL || onHost(env, 'PROMETHEUS_PORT', 9090),
+    loki: env.LOKI_URL || onHost(env, 'LOKI_PORT', 3100),
+    tempo: env.TEMPO_URL || onHost(env, 'TEMPO_PORT', 3200),
+    pyroscope:
+      env.PYROSCOPE_URL === 'off' ? undefined : env.PYROSCOPE_URL || onHost(env, 'PYROSCOPE_PORT', 4040),
+    grafana: env.GRAFANA_URL || onHost(env, 'GRAFANA_PORT', 3000),
+    users: env.USER_SERVICE_URL || onHost(env, 'USER_SERVICE_PORT', 3003),
     grafanaAuth:
       env.GRAFANA_USER && env.GRAFANA_PASSWORD
         ? `Basic ${Buffer.from(`${env.GRAFANA_USER}:${env.GRAFANA_PASSWORD}`).toString('base64')}`
@@ -95,7 +97,7 @@ const usage = `Usage: docker compose run --rm verify [--faults-on] [--traffic [t
   --faults-on  the last traffic ran with error faults: the 5xx query must find errors
 
 Checks that fail while the last traffic is younger than VERIFY_WAIT_SECONDS (30) are retried until then.
-Environment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL, USER_SERVICE_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000, 3003); GRAFANA_PUBLIC_URL, the Grafana its links open (default GRAFANA_URL); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks`;
+Environment: PROMETHEUS_URL, LOKI_URL, TEMPO_URL, PYROSCOPE_URL, GRAFANA_URL, USER_SERVICE_URL (defaults: localhost 9090, 3100, 3200, 4040, 3000, 3003, or the *_PORT variables of .env on the host); GRAFANA_PUBLIC_URL, the Grafana its links open (default GRAFANA_URL); PYROSCOPE_URL=off skips the profile checks; GRAFANA_USER and GRAFANA_PASSWORD log in to a Grafana that asks`;
 
 async function main(): Promise<number> {
   const args = parseVerifyArgs(process.argv.slice(2));
@@ -112,10 +114,11 @@ async function main(): Promise<number> {
     });
     if (traffic.status !== 0) return 1;
   }
-  const settle = settleFromEnv(process.env, (message) => console.error(message));
-  const e = endpoints(process.env);
-  const results = (await runChecks(e, settle, knownFaults(args, process.env))).map((result) =>
-    publicLink(result, e.grafana, process.env),
+  const env = hostEnv();
+  const settle = settleFromEnv(env, (message) => console.error(message));
+  const e = endpoints(env);
+  const results = (await runChecks(e, settle, knownFaults(args, env))).map((result) =>
+    publicLink(result, e.grafana, env),
   );
   const colour = process.stdout.isTTY;
   for (const result of results) console.log(format(result, colour));

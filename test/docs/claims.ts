@@ -11,7 +11,8 @@ const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true 
 export const composeServices = Object.keys(compose.services);
 export const hostPorts = new Set(
   Object.values(compose.services as Record<string, { ports?: string[] }>).flatMap((s) =>
-    (s.ports ?? []).map((p) => Number(p.split(':')[1])),
+    // 127.0.0.1:${GRAFANA_PORT:-3000}:3000: the default host port, which the docs name.
+    (s.ports ?? []).map((p) => Number(/:-(\d+)\}/.exec(p)?.[1])),
   ),
 );
 export const npmScripts = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).scripts);

@@ -95,6 +95,7 @@ describe('npm run traffic', () => {
     try {
       cpSync('package.json', join(clone, 'package.json'));
       cpSync('scripts/traffic', join(clone, 'scripts/traffic'), { recursive: true });
+      cpSync('scripts/host-env.ts', join(clone, 'scripts/host-env.ts'));
       const { stdout } = await run('npm', ['run', '--silent', 'traffic', '--', '2', '--interval', '0'], {
         cwd: clone,
         env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, ...urls },

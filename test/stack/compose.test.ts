@@ -53,12 +53,21 @@ describe('docker-compose.yml', () => {
     expect(new Set(Object.keys(apps).map((app) => services[app].image)).size).toBe(1);
   });
 
-  it('publishes ports on 127.0.0.1 only, and none for queue-service so it can scale', () => {
+  it('publishes ports on 127.0.0.1 only, each movable by a variable that .env.example names, none for queue-service so it can scale', () => {
+    const example = readFileSync('.env.example', 'utf8');
     for (const [name, service] of Object.entries(all)) {
-      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      for (const port of service.ports ?? []) {
+        // The host side reads a variable whose default is the container's own port.
+        const [, variable, fallback, target] =
+          /^127\.0\.0\.1:\$\{([A-Z_]+_PORT):-(\d+)\}:(\d+)$/.exec(port) ?? [];
+        expect(
+          [fallback, variable && example.includes(`#${variable}=${fallback}\n`)],
+          `${name}: ${port}`,
+        ).toEqual([target, true]);
+      }
     }
     expect(services['queue-service'].ports).toBeUndefined();
-    expect(services['queue-lb'].ports).toEqual(['127.0.0.1:3001:3001']);
+    expect(services['queue-lb'].ports).toEqual(['127.0.0.1:${QUEUE_SERVICE_PORT:-3001}:3001']);
     const nginx = readFileSync('compose/queue-lb/nginx.conf', 'utf8');
     expect(nginx).toMatch(/resolver 127\.0\.0\.11 valid=5s/);
     expect(nginx).toMatch(/set \$queue http:\/\/queue-service:3001;\s+proxy_pass \$queue;/);
@@ -93,7 +102,9 @@ describe('docker-compose.yml', () => {
     expect(tools.traffic.profiles).toEqual(['tools']);
     expect(tools.verify.profiles).toEqual(['tools']);
     expect(tools.traffic.entrypoint).toEqual(['node', '/tools/traffic/main.js']);
-    expect(tools.traffic.environment.GRAFANA_URL).toBe('${GRAFANA_PUBLIC_URL:-http://localhost:3000}');
+    expect(tools.traffic.environment.GRAFANA_URL).toBe(
+      '${GRAFANA_PUBLIC_URL:-http://localhost:${GRAFANA_PORT:-3000}}',
+    );
     expect(tools.verify.entrypoint).toEqual(['node', '/tools/verify/main.js']);
     expect(tools.verify.environment).toMatchObject({
       PROMETHEUS_URL: 'http://prometheus:9090',
@@ -101,7 +112,7 @@ describe('docker-compose.yml', () => {
       TEMPO_URL: 'http://tempo:3200',
       PYROSCOPE_URL: 'http://pyroscope:4040',
       GRAFANA_URL: 'http://grafana:3000',
-      GRAFANA_PUBLIC_URL: '${GRAFANA_PUBLIC_URL:-http://localhost:3000}',
+      GRAFANA_PUBLIC_URL: '${GRAFANA_PUBLIC_URL:-http://localhost:${GRAFANA_PORT:-3000}}',
     });
     // `run` of a tool starts nothing: depends_on would have compose converge the services it names.
     expect(tools.traffic.depends_on).toBeUndefined();
@@ -163,7 +174,7 @@ describe('docker-compose.yml', () => {
     expect(cadvisor.cap_add).toEqual(['SYSLOG']);
     expect(cadvisor.devices).toEqual(['/dev/kmsg:/dev/kmsg:r']);
     for (const volume of cadvisor.volumes) expect(volume).toMatch(/:ro$/);
-    expect(cadvisor.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(cadvisor.ports).toEqual(['127.0.0.1:${CADVISOR_PORT:-8080}:8080']);
     // The suite's stand-in is built on the library of the same release.
     const version = cadvisor.image.split(':')[1];
     expect(readFileSync('test/images/cadvisor/go.mod', 'utf8')).toContain(
@@ -379,7 +390,7 @@ describe('Loki and Tempo configs (reviewed against the pinned releases; they can
       'ready',
       '--url=http://127.0.0.1:4040',
     ]);
-    expect(services.pyroscope.ports).toEqual(['127.0.0.1:4040:4040']);
+    expect(services.pyroscope.ports).toEqual(['127.0.0.1:${PYROSCOPE_PORT:-4040}:4040']);
     expect(services.pyroscope.volumes).toContain('pyroscope:/data');
     expect(pyroscope.storage.filesystem.dir).toMatch(/^\/data\//);
     expect(pyroscope.analytics.reporting_enabled).toBe(false);
