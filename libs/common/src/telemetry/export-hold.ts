@@ -90,9 +90,11 @@ export class ExportHold<T> implements Exporter<T> {
         this.retry = setTimeout(() => void this.send(), this.limits.retryMs).unref();
         return;
       }
-      // Dropped past the limit while it was on its way: it arrived after all.
-      if (this.held[0] !== batch && !refused) this.dropped -= batch.items.length;
-      if (this.held[0] !== batch) continue;
+      if (this.held[0] !== batch) {
+        // Dropped past the limit while it was on its way: unless refused, it arrived after all.
+        if (!refused) this.dropped -= batch.items.length;
+        continue;
+      }
       if (refused) this.dropOldest(`refused for good (${refused})`);
       else this.heldItems -= this.held.shift()!.items.length;
     }
