@@ -121,5 +121,6 @@ describe('faults shared by the replicas of a service', () => {
       await request('PUT', `${users.url}/admin/faults`, { leakMbPerSecond: 0 });
       await users.stop();
     }
-  });
+    // Above its own waits: two starts of up to 30 s each and two 30 s waits, on a busy machine.
+  }, 150_000);
 });
