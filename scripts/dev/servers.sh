@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the local servers the tests and a non-Docker run need (Postgres, Redis), bound to 127.0.0.1, when
 # they are not already answering: on 5432 / 6379, or PG_PORT / REDIS_PORT (the tests use 55432 / 56379, so
-# the sandbox's own ports stay free). `--install` only installs them, from Debian's packages (used by .ci/run).
+# the sandbox's own ports stay free). `--install` only installs them, from Debian's packages (used by .ci/run),
+# with nginx and Chromium, which the lobby's test starts itself.
 set -euo pipefail
 
 PG_PORT=${PG_PORT:-5432}
@@ -19,6 +20,9 @@ if [[ "${1:-}" == "--install" ]]; then
   missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  # The lobby's web server, and the browser its test drives (headless, by playwright-core).
+  [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+  command -v chromium >/dev/null || missing+=(chromium)
   if ((${#missing[@]})); then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -5,6 +5,7 @@ export const dashboards = {
   runtime: 'ticketing-nodejs',
   pipeline: 'ticketing-pipeline',
   use: 'ticketing-use',
+  lobby: 'ticketing-lobby',
 };
 
 interface Range {

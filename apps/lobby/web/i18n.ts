@@ -1,0 +1,88 @@
+/** The page's words in Korean and English; the browser's language picks one, the switch the other. */
+const en = {
+  title: 'Ticket lobby',
+  intro: 'Be the user: join the queue, get admitted, buy a ticket. Then find yourself in Grafana.',
+  seats: (remaining: number, capacity: number) => `${remaining} of ${capacity} seats left`,
+  stepLobby: 'Lobby',
+  stepQueue: 'Queue',
+  stepTicket: 'Ticket',
+  name: 'Your name',
+  nameHint: 'Letters, digits, . _ - (up to 64). Leave it empty for a generated one.',
+  generate: 'Generate',
+  join: 'Join the queue',
+  joining: 'Joining the queue…',
+  waiting: (position: number) => `You are number ${position} in the queue`,
+  eta: (seconds: number) => `About ${seconds} s to go`,
+  admitted: 'You are in! Your admission expires',
+  expiresIn: (seconds: number) => `in ${seconds} s`,
+  buy: 'Buy a ticket',
+  buying: 'Buying your ticket…',
+  ticket: (seat: string) => `Your seat: ${seat}`,
+  ticketId: 'Ticket id',
+  again: 'Start over as another user',
+  nameTaken: 'That name is taken: choose another, or leave it empty.',
+  expired: 'Your admission has expired.',
+  joinAgain: 'Join again',
+  soldOut: 'Sold out: every seat has been sold.',
+  unknownUser: 'The services no longer know this user (was the data reset?). Join again.',
+  retrying: (away: string, seconds: number, attempt: number) =>
+    `${away} is unavailable; trying again in ${seconds} s (attempt ${attempt})…`,
+  lobbyAway: 'the lobby server',
+  failed: (status: number, message: string) => `The request failed (${status}): ${message}`,
+  findYourself: 'Find yourself in Grafana',
+  clickTrace: "This click's trace (Tempo)",
+  myLogs: 'My log lines (Loki)',
+  dashboards: 'Dashboards',
+  home: 'Home',
+  flow: 'Request flow',
+  lobbyBoard: 'Lobby (browser)',
+  session: 'session',
+};
+
+const ko: typeof en = {
+  title: '티켓 로비',
+  intro: '직접 사용자가 되어 보세요: 대기열에 들어가 입장하고 티켓을 산 뒤, Grafana에서 자신을 찾아보세요.',
+  seats: (remaining, capacity) => `${capacity}석 중 ${remaining}석 남음`,
+  stepLobby: '로비',
+  stepQueue: '대기열',
+  stepTicket: '티켓',
+  name: '이름',
+  nameHint: '영문자, 숫자, . _ - (64자까지). 비워 두면 자동으로 만들어집니다.',
+  generate: '자동 생성',
+  join: '대기열 들어가기',
+  joining: '대기열에 들어가는 중…',
+  waiting: (position) => `대기 순번 ${position}번`,
+  eta: (seconds) => `약 ${seconds}초 남음`,
+  admitted: '입장했습니다! 입장권 만료까지',
+  expiresIn: (seconds) => `${seconds}초`,
+  buy: '티켓 구매',
+  buying: '티켓을 사는 중…',
+  ticket: (seat) => `좌석: ${seat}`,
+  ticketId: '티켓 ID',
+  again: '다른 사용자로 다시 시작',
+  nameTaken: '이미 있는 이름입니다. 다른 이름을 쓰거나 비워 두세요.',
+  expired: '입장권이 만료되었습니다.',
+  joinAgain: '다시 줄 서기',
+  soldOut: '매진: 모든 좌석이 팔렸습니다.',
+  unknownUser: '서비스가 이 사용자를 모릅니다(데이터가 초기화되었나요?). 다시 줄을 서 주세요.',
+  retrying: (away, seconds, attempt) =>
+    `${away} 응답 없음: ${seconds}초 뒤 다시 시도합니다 (${attempt}번째)…`,
+  lobbyAway: '로비 서버',
+  failed: (status, message) => `요청 실패 (${status}): ${message}`,
+  findYourself: 'Grafana에서 나를 찾기',
+  clickTrace: '이 클릭의 트레이스 (Tempo)',
+  myLogs: '내 로그 (Loki)',
+  dashboards: '대시보드',
+  home: '홈',
+  flow: '요청 흐름',
+  lobbyBoard: '로비 (브라우저)',
+  session: '세션',
+};
+
+export type Words = typeof en;
+export type Language = 'ko' | 'en';
+export const words: Record<Language, Words> = { ko, en };
+
+export const preferredLanguage = (): Language =>
+  (localStorage.getItem('lobby.language') as Language | null) ??
+  (navigator.language.toLowerCase().startsWith('ko') ? 'ko' : 'en');
