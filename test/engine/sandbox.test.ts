@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outcome } from '../support/binaries';
+import { launchChromium } from '../support/browser';
 import { get, post, request } from '../support/http';
 import { eventually } from '../support/poll';
 
@@ -82,7 +83,10 @@ describe('compose.standins.yaml', () => {
     const backends = ['loki', 'tempo', 'pyroscope', 'grafana'];
     const allowed = [
       ...Object.keys(before.services).map((s) => `.services.${s}.image`),
-      ...[...apps, ...tools].flatMap((s) => [`.services.${s}.build.network`, `.services.${s}.build.args`]),
+      ...[...apps, ...tools, 'lobby'].flatMap((s) => [
+        `.services.${s}.build.network`,
+        `.services.${s}.build.args`,
+      ]),
       ...backends.flatMap((s) => [`.services.${s}.command`, `.services.${s}.healthcheck.test`]),
     ];
     expect(changed.filter((path) => !allowed.includes(path))).toEqual([]);
@@ -182,6 +186,38 @@ describe('the sandbox on a real Docker engine', () => {
         ...['prometheus', 'loki', 'tempo', 'pyroscope'].map((uid) => `Grafana: data source ${uid}`),
       ]),
     );
+  });
+
+  it('the lobby at http://localhost:8000: a browser walks to a ticket, and its click’s trace reaches Tempo through the services', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ locale: 'en-US' });
+      await page.goto('http://localhost:8000');
+      await page.click('#join');
+      await page.locator('#step-admitted').waitFor({ timeout: 60_000 });
+      const joinTrace = /[0-9a-f]{32}/.exec(
+        decodeURIComponent((await page.getAttribute('#link-trace', 'href'))!),
+      )![0];
+      await page.click('#buy');
+      await page.locator('#step-ticket').waitFor({ timeout: 60_000 });
+      expect(await page.textContent('#seat')).toMatch(/^Your seat: \S+/);
+      // The links open the host's Grafana.
+      expect(await page.getAttribute('#link-flow', 'href')).toMatch(
+        /^http:\/\/localhost:3000\/d\/ticketing-flow/,
+      );
+      const trace = await eventually(
+        async () => {
+          const text = JSON.stringify((await get(`http://127.0.0.1:3200/api/v2/traces/${joinTrace}`)).body);
+          return ['"lobby"', '"queue-service"', '"user-service"'].every((s) => text.includes(s)) && text;
+        },
+        `the join click's trace ${joinTrace} in the Tempo stand-in, from the page to user-service`,
+        30_000,
+        250,
+      );
+      expect(trace).toContain('join queue');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('`--profile load up -d` adds a slow, steady flow; `docker compose stop load` stops it alone, with its summary', async () => {

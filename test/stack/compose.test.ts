@@ -25,11 +25,12 @@ const megabytes = (limit: string) => Number.parseInt(limit, 10) * (limit.endsWit
 const noHealthcheck = ['otel-collector'];
 
 describe('docker-compose.yml', () => {
-  it('runs the whole sandbox: databases, the three apps, collector, Loki, Tempo, Pyroscope, Prometheus, Grafana, cAdvisor', () => {
+  it('runs the whole sandbox: databases, the three apps, the lobby, collector, Loki, Tempo, Pyroscope, Prometheus, Grafana, cAdvisor', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'cadvisor',
         'grafana',
+        'lobby',
         'loki',
         'otel-collector',
         'postgres',

@@ -91,7 +91,7 @@ describe('the lobby, walked in a real browser', () => {
     await page.fill('#name', first.name);
     await shot(page, '1-lobby');
     await page.click('#join');
-    await page.locator('#step-queue, #step-admitted').first().waitFor();
+    await page.locator('#step-queue, #step-admitted').filter({ visible: true }).first().waitFor();
     if (await page.isVisible('#step-queue')) await shot(page, '2-queue');
     await page.locator('#step-admitted').waitFor();
     first.joinTrace = await traceIdIn(page);
@@ -220,7 +220,11 @@ describe('the lobby, walked in a real browser', () => {
       .poll(() => page.textContent('#notice'), { timeout: 30_000 })
       .toMatch(/^queue-service is unavailable/);
     await start('queue-service');
-    await page.locator('#step-queue, #step-admitted').first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('#step-queue, #step-admitted')
+      .filter({ visible: true })
+      .first()
+      .waitFor({ timeout: 30_000 });
     expect(await page.textContent('#problem')).toBe('');
   });
 });
