@@ -1,12 +1,14 @@
 // `npm run bench [-- part ...] [--quick] [--rounds=N]`: measurements, not tests. Each part prints a table and replaces its
 // own entry in bench/results.json and bench/results.md, dated; the other parts keep theirs, so a run of some parts never
-// loses the rest. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack.
+// loses the rest. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack
+// lobby.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
 import { differentialProfile } from './differential-profile';
 import { frameworkCost } from './framework-cost';
+import { lobby } from './lobby';
 import { freshness } from './freshness';
 import { memory } from './memory';
 import { profiling } from './profiling';
@@ -30,6 +32,7 @@ const parts = {
   memory,
   profiling,
   stack,
+  lobby,
 };
 
 function render(rows: string[][]): string {
