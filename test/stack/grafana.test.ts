@@ -95,10 +95,11 @@ describe('Grafana data sources', () => {
 describe('Grafana dashboards', () => {
   const dashboards = loadDashboards();
 
-  it('are the six the tools and the README link to, each with a unique uid, from now-15m', () => {
+  it('are the seven the tools and the README link to, each with a unique uid, from now-15m', () => {
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       'ticketing-flow',
       'ticketing-home',
+      'ticketing-lobby',
       'ticketing-nodejs',
       'ticketing-overview',
       'ticketing-pipeline',
@@ -114,6 +115,18 @@ describe('Grafana dashboards', () => {
     const path = compose.services.grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
     const file = path.replace('/var/lib/grafana/dashboards/', '');
     expect(dashboards.find((d) => d.file === file)?.uid).toBe('ticketing-home');
+  });
+
+  it('are each linked from home, whose steps begin with the lobby in the browser and then Loki', () => {
+    const home = dashboards.find((d) => d.uid === 'ticketing-home')!;
+    const [steps] = (home.panels ?? []).filter((p) => p.type === 'text') as Record<string, any>[];
+    const content: string = steps.options.content;
+    for (const { uid } of dashboards.filter((d) => d.uid !== home.uid))
+      expect(content, uid).toContain(`(/d/${uid})`);
+    expect(content).toMatch(/^Be the user at http:\/\/localhost:8000\b[^\n]*find yourself in Loki/);
+    expect(content).toContain(encodeURIComponent(JSON.stringify({ expr: '{app="lobby"}' }).slice(1, -1)));
+    // The traffic tool stays, for volume.
+    expect(content).toContain('`docker compose run --rm traffic`');
   });
 
   it('reference only provisioned data sources, by uid', () => {
@@ -198,6 +211,100 @@ describe('Grafana dashboards', () => {
       expect(url.searchParams.get('var-app'), dashboard).toBe('${__value.raw:percentencode}');
       expect(link.url, dashboard).toContain('${__url_time_range}');
     }
+  });
+
+  describe('Lobby (browser)', () => {
+    const lobby = dashboards.find((d) => d.uid === 'ticketing-lobby')!;
+    const panels = flattenPanels(lobby.panels ?? []) as Record<string, any>[];
+    const queries = dashboardQueries([lobby]);
+    const texts = (kind: string) => queries.filter((q) => q.kind === kind).map((q) => q.text);
+    const panelOf = (match: (text: string) => boolean) =>
+      panels.filter((p) => (p.targets ?? []).some((t: { expr?: string }) => t.expr && match(t.expr)));
+    // The page's own source: what it measures, the spans of its clicks and the lines it logs.
+    const telemetry = readFileSync('apps/lobby/web/telemetry.ts', 'utf8');
+    const page = readFileSync('apps/lobby/web/main.ts', 'utf8');
+
+    it('describes every panel', () => {
+      expect(panels.length).toBeGreaterThanOrEqual(8);
+      expect(panels.length).toBeLessThanOrEqual(12);
+      for (const panel of panels) expect(panel.description?.length ?? 0, panel.title).toBeGreaterThan(40);
+    });
+
+    it.each([
+      // web.dev's limits: good up to the first, poor beyond the second (web.dev/articles/vitals).
+      ['lcp', 2500, 4000],
+      ['inp', 200, 500],
+      ['cls', 0.1, 0.25],
+      ['ttfb', 800, 1800],
+    ])(
+      'shows %s at p75, green, amber and red at web.dev’s limits, which are edges of its buckets',
+      (vital, good, poor) => {
+        const source = new RegExp(
+          `createHistogram\\('browser\\.web_vital\\.${vital}',\\s*\\{\\s*unit: '([^']+)',[^\\]]*explicitBucketBoundaries: \\[([^\\]]+)\\]`,
+        ).exec(telemetry);
+        expect(source, `browser.web_vital.${vital} in apps/lobby/web/telemetry.ts`).not.toBeNull();
+        const [, unit, boundaries] = source!;
+        // As the collector's Prometheus exporter names it: the unit `ms` becomes a _milliseconds suffix, `1` none.
+        const metric = `browser_web_vital_${vital}${unit === 'ms' ? '_milliseconds' : ''}_bucket`;
+        const [panel, ...others] = panelOf((expr) => expr.includes(metric));
+        expect(others, metric).toEqual([]);
+        expect(panel?.type, metric).toBe('stat');
+        expect(panel.targets[0].expr).toBe(
+          `histogram_quantile(0.75, sum by (le) (rate(${metric}[$__range])))`,
+        );
+        expect(panel.fieldConfig.defaults.thresholds.steps).toEqual([
+          { color: 'green', value: null },
+          { color: 'orange', value: good },
+          { color: 'red', value: poor },
+        ]);
+        // A p75 either side of a limit then comes from the counts, not from interpolation inside a bucket.
+        const buckets = boundaries.split(',').map(Number);
+        expect(buckets, metric).toEqual(expect.arrayContaining([good, poor]));
+      },
+    );
+
+    it('counts page loads and clicks from the span metrics, by the span names the page makes', () => {
+      const prom = texts('prometheus');
+      expect(prom.some((e) => e.includes('span_name="documentLoad"') && e.includes('[$__range]'))).toBe(true);
+      const clicks = [...page.matchAll(/click\('([^']+)'/g)].map(([, name]) => name).sort();
+      expect(clicks).toEqual(['buy ticket', 'join queue']);
+      const named = prom.flatMap((e) => [...e.matchAll(/span_name=~"([^"]+)"/g)].map(([, names]) => names));
+      expect(named.length).toBeGreaterThanOrEqual(2);
+      for (const names of named) expect(names.split('|').sort()).toEqual(clicks);
+      expect(
+        prom.filter((e) => e.includes('SPAN_KIND_INTERNAL')).some((e) => e.includes('_latency_bucket')),
+      ).toBe(true);
+    });
+
+    it('sets each route as the browser called it beside the same route as the server answered it', () => {
+      const beside = panels.filter((p) => {
+        const exprs: string[] = (p.targets ?? []).map((t: { expr?: string }) => t.expr ?? '');
+        const side = (kind: string, service: string) =>
+          exprs.some(
+            (e) =>
+              e.includes('traces_spanmetrics_latency_bucket') &&
+              new RegExp(`\\{${service}, span_kind="SPAN_KIND_${kind}"\\}`).test(e) &&
+              /by \(http_route, le\)/.test(e),
+          );
+        return side('CLIENT', 'service="lobby"') && side('SERVER', 'service!="lobby"');
+      });
+      expect(beside.map((p) => p.type).sort()).toEqual(['table', 'timeseries']);
+      for (const panel of beside) expect(panel.description, panel.title).toMatch(/network.*proxy/);
+    });
+
+    it('shows the pages’ errors by their level, and the journey by the lines the page logs', () => {
+      const loki = texts('loki');
+      const errors = '{app="lobby"} | detected_level="error"';
+      expect(loki).toContain(errors);
+      expect(loki.some((e) => e.startsWith('sum') && e.includes(`count_over_time(${errors}`))).toBe(true);
+      const logs = panels.filter((p) => p.type === 'logs').map((p) => p.targets[0].expr as string);
+      expect(logs).toContain(errors);
+      const journey = logs.map((e) => /^\{app="lobby"\} \|~ "([^"]+)"$/.exec(e)?.[1]).find(Boolean);
+      expect(journey).toBeDefined();
+      // Each step's words as main.ts logs them, `${name} was admitted`.
+      for (const step of journey!.split('|'))
+        expect(page, step).toMatch(new RegExp(`log\\(\`\\$\\{[^}]+\\} ${step}`));
+    });
   });
 
   it('have queries that all parse with the upstream PromQL, LogQL and TraceQL grammars', () => {
