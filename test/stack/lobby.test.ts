@@ -12,6 +12,9 @@ import { AppName, composeTelemetryEnv, freePort, RunningService } from '../suppo
 const traceIdIn = async (page: Page) =>
   /[0-9a-f]{32}/.exec(decodeURIComponent((await page.getAttribute('#link-trace', 'href')) ?? ''))?.[0];
 
+// What the page says may take a while on a busy machine: asked again every 100 ms, for up to a minute.
+const patiently = { timeout: 60_000, interval: 100 };
+
 /** Whether `ancestor` is above `span` in its trace. */
 function descends(spans: ReceivedSpan[], span: ReceivedSpan, ancestor: ReceivedSpan): boolean {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -33,7 +36,9 @@ describe('the lobby, walked in a real browser', () => {
 
   const start = async (name: AppName) => services.set(name, await RunningService.start(name, env.get(name)!));
   const open = async () => {
-    const page = await browser.newPage({ locale: 'en-US', viewport: { width: 900, height: 900 } });
+    const page = await browser.newPage({ locale: 'en-US', viewport: { width: 900, height: 640 } });
+    // Generous: on a busy machine the browser, nginx, the services and the collector share the cores.
+    page.setDefaultTimeout(60_000);
     pages.push(page);
     await page.goto(lobby.url);
     return page;
@@ -109,16 +114,20 @@ describe('the lobby, walked in a real browser', () => {
 
   it('puts the click, queue-service, Redis, user-service and Postgres in one trace', async () => {
     expect(first.joinTrace).toMatch(/^[0-9a-f]{32}$/);
-    const spans = await backends.waitFor(() => {
-      const trace = backends.trace(first.joinTrace!);
-      const sql = trace.some(
-        (s) => s.service === 'user-service' && s.attributes['db.system.name'] === 'postgresql',
-      );
-      const redis = trace.some(
-        (s) => s.service === 'queue-service' && s.attributes['db.system.name'] === 'redis',
-      );
-      return sql && redis && trace;
-    }, 'the join click’s whole trace');
+    const spans = await backends.waitFor(
+      () => {
+        const trace = backends.trace(first.joinTrace!);
+        const sql = trace.some(
+          (s) => s.service === 'user-service' && s.attributes['db.system.name'] === 'postgresql',
+        );
+        const redis = trace.some(
+          (s) => s.service === 'queue-service' && s.attributes['db.system.name'] === 'redis',
+        );
+        return sql && redis && trace;
+      },
+      'the join click’s whole trace',
+      60_000,
+    );
     const click = spans.find((s) => s.service === 'lobby' && s.name === 'join queue')!;
     expect(click.parentSpanId).toBe('');
     expect(click.attributes['session.id']).toEqual(expect.any(String));
@@ -151,11 +160,13 @@ describe('the lobby, walked in a real browser', () => {
     const load = await backends.waitFor(
       () => backends.spans.find((s) => s.service === 'lobby' && s.name === 'documentLoad'),
       'a documentLoad span',
+      60_000,
     );
     expect(load.attributes['session.id']).toEqual(expect.any(String));
     const error = await backends.waitFor(
       () => backends.logs.find((l) => l.service === 'lobby' && String(l.body).includes('thrown on purpose')),
       'the uncaught error as a log record',
+      60_000,
     );
     expect(error).toMatchObject({
       severityText: 'ERROR',
@@ -187,11 +198,11 @@ describe('the lobby, walked in a real browser', () => {
     const page = await open();
     await page.fill('#name', 'not a name!');
     await page.click('#join');
-    await expect.poll(() => page.textContent('#name-error')).toMatch(/name/);
+    await expect.poll(() => page.textContent('#name-error'), patiently).toMatch(/name/);
     await page.fill('#name', first.name);
     await page.click('#join');
     await expect
-      .poll(() => page.textContent('#name-error'))
+      .poll(() => page.textContent('#name-error'), patiently)
       .toBe('That name is taken: choose another, or leave it empty.');
     expect(await page.isVisible('#step-lobby')).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem('lobby.user'))).toBeNull();
@@ -204,7 +215,9 @@ describe('the lobby, walked in a real browser', () => {
     await page.click('#join');
     await page.locator('#step-admitted').waitFor();
     await page.click('#buy');
-    await expect.poll(() => page.textContent('#problem')).toBe('Sold out: every seat has been sold.');
+    await expect
+      .poll(() => page.textContent('#problem'), patiently)
+      .toBe('Sold out: every seat has been sold.');
   });
 
   it('names the service that is away, keeps trying, and goes on by itself when it is back', async () => {
@@ -212,19 +225,13 @@ describe('the lobby, walked in a real browser', () => {
     await Promise.all(['user-service', 'queue-service'].map((name) => services.get(name as AppName)!.stop()));
     await page.click('#join');
     await expect
-      .poll(() => page.textContent('#notice'))
+      .poll(() => page.textContent('#notice'), patiently)
       .toMatch(/^user-service is unavailable; trying again/);
     await shot(page, '5-retrying');
     await start('user-service');
-    await expect
-      .poll(() => page.textContent('#notice'), { timeout: 30_000 })
-      .toMatch(/^queue-service is unavailable/);
+    await expect.poll(() => page.textContent('#notice'), patiently).toMatch(/^queue-service is unavailable/);
     await start('queue-service');
-    await page
-      .locator('#step-queue, #step-admitted')
-      .filter({ visible: true })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    await page.locator('#step-queue, #step-admitted').filter({ visible: true }).first().waitFor();
     expect(await page.textContent('#problem')).toBe('');
   });
 });

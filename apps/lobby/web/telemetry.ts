@@ -32,9 +32,13 @@ import { onCLS, onINP, onLCP, onTTFB, type Metric } from 'web-vitals';
 const otlp = (signal: string) => new URL(`/otlp/v1/${signal}`, location.href).href;
 const every = { scheduledDelayMillis: 500 };
 
-// The services' resource contract (libs/common/src/telemetry/sdk.ts), for the browser.
+// The services' resource contract (libs/common/src/telemetry/sdk.ts), for the browser. The instance is the
+// lobby the page came from, not the browser: every page's metrics add up under one job and instance, and the
+// span metrics of `lobby` carry an `instance` label as the services' do (Prometheus' exporter drops series whose
+// labels differ in name from the rest of their metric).
 const resource = resourceFromAttributes({
   'service.name': 'lobby',
+  'service.instance.id': location.host,
   'service.namespace': 'ticketing',
   'service.version': __VERSION__,
   'deployment.environment.name': 'sandbox',
