@@ -16,6 +16,7 @@ import {
 import { resolveVariables } from '../../scripts/verify/grafana';
 import { slowServers } from '../../scripts/verify/http';
 import { endpoints as verifyEndpoints } from '../../scripts/verify/main';
+import { CheckResult } from '../../scripts/verify/result';
 import { Settle } from '../../scripts/verify/settle';
 import { createDatabase, freshRedis } from '../support/databases';
 import { admittedUser } from '../support/flow';
@@ -177,6 +178,8 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     login: undefined as string | undefined,
     /** No Pyroscope behind Grafana: its data source fails and its panels are empty. */
     noPyroscope: false,
+    /** Nobody has opened the lobby's page in the window: its panels are empty. */
+    lobbyUnused: false,
     /** The services Pyroscope has CPU profiles of. */
     profiled: ['queue-service', 'user-service', 'ticket-service'],
     /** The next LabelValues (Pyroscope) and query_range (Loki) are answered this late, as a fresh server's. */
@@ -274,6 +277,32 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
       ? [404, 'trace not found']
       : [200, { batches: resourceSpans('complete') }];
   };
+  // The lobby's, in short: a panel with data once someone has used the page, and one only when it failed.
+  const lobbyDashboard = {
+    dashboard: {
+      uid: 'ticketing-lobby',
+      title: 'Lobby (browser)',
+      panels: [
+        {
+          type: 'stat',
+          title: 'LCP (p75)',
+          datasource: { type: 'prometheus', uid: 'prometheus' },
+          targets: [
+            {
+              refId: 'A',
+              expr: 'histogram_quantile(0.75, sum by (le) (rate(browser_web_vital_lcp_milliseconds_bucket[5m])))',
+            },
+          ],
+        },
+        {
+          type: 'logs',
+          title: 'Uncaught errors',
+          datasource: { type: 'loki', uid: 'loki' },
+          targets: [{ refId: 'A', expr: '{app="lobby"} | detected_level="error"' }],
+        },
+      ],
+    },
+  };
   const dashboard = {
     dashboard: {
       uid: 'ticketing-overview',
@@ -363,13 +392,19 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
           200,
           state.noDashboards
             ? []
-            : [{ uid: 'ticketing-overview', title: 'Service overview', url: '/d/ticketing-overview' }],
+            : [
+                { uid: 'ticketing-overview', title: 'Service overview', url: '/d/ticketing-overview' },
+                { uid: 'ticketing-lobby', title: 'Lobby (browser)', url: '/d/ticketing-lobby' },
+              ],
         );
       if (path === '/api/dashboards/uid/ticketing-overview') return json(200, dashboard);
+      if (path === '/api/dashboards/uid/ticketing-lobby') return json(200, lobbyDashboard);
       if (path === '/api/ds/query') {
         received.push(JSON.parse(body));
         const profiles = body.includes('grafana-pyroscope-datasource');
-        const empty = (profiles && state.noPyroscope) || state.emptyPanel || state.emptyPanelFor-- > 0;
+        const lobbyUnused = state.lobbyUnused && /browser_web_vital|app=\\"lobby/.test(body);
+        const empty =
+          (profiles && state.noPyroscope) || lobbyUnused || state.emptyPanel || state.emptyPanelFor-- > 0;
         const values = empty
           ? [[], []]
           : [
@@ -538,7 +573,9 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
   it('checks each data source’s health and runs every panel’s queries with the variables resolved', async () => {
     const results = await grafanaChecks(endpoints());
     expect(results.filter((r) => !r.ok)).toEqual([]);
-    const query = (received.at(-1) as { queries: { expr: string; datasource: unknown }[] }).queries[0];
+    const query = (received as { queries: { expr: string; datasource: unknown }[] }[])
+      .flatMap((r) => r.queries)
+      .find((q) => q.expr?.includes('http_request_duration_seconds_count'))!;
     expect(query.expr).toBe('sum by (app) (rate(http_request_duration_seconds_count{app=~".*"}[1m]))');
     expect(query.datasource).toEqual({ type: 'prometheus', uid: 'prometheus' });
     // The service map is drawn in the browser; the check asks Prometheus for the series it is drawn from.
@@ -599,6 +636,23 @@ describe('npm run verify: Loki, Tempo and Grafana clients against stand-ins that
     });
     state.emptyPanel = false;
     state.lokiHealthy = true;
+  });
+
+  it('leaves the lobby’s dashboard unchecked while nobody has used the page, and never asks its error panels for data', async () => {
+    const lobby = (results: CheckResult[]) => results.find((r) => r.name.includes('Lobby (browser)'));
+    state.lobbyUnused = true;
+    try {
+      expect(lobby(await grafanaChecks(endpoints()))).toMatchObject({
+        ok: true,
+        notChecked: true,
+        detail: expect.stringContaining('no page of the lobby in the last 15 minutes'),
+      });
+    } finally {
+      state.lobbyUnused = false;
+    }
+    const used = lobby(await grafanaChecks(endpoints()));
+    expect(used).toMatchObject({ ok: true, detail: '1 panels' });
+    expect(used?.notChecked).toBeUndefined();
   });
 
   it('right after traffic, runs a check without data again until it has data, saying what it waits for', async () => {
