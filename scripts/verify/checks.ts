@@ -74,6 +74,7 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
       const dashboard = await grafana.dashboard(uid);
       const empty: string[] = [];
       let slow = false;
+      let answered = true;
       const lobby = uid === uids.lobby;
       const panels = flattenPanels(dashboard.panels).filter(
         (panel) => !skipped(panel) && !(lobby && onlyOnErrors(panel)),
@@ -84,8 +85,9 @@ export function grafanaChecks(e: Endpoints): Promise<CheckResult[]> {
           return { ok: false, error: err.message };
         });
         if (!ok) empty.push(`"${panel.title}"${error ? ` (${error})` : ''}`);
+        answered &&= !error;
       }
-      if (lobby && panels.length > 0 && empty.length === panels.length && !slow) {
+      if (lobby && panels.length > 0 && empty.length === panels.length && answered) {
         results.push({
           name: `Grafana: every panel of "${title}" has data`,
           ok: true,

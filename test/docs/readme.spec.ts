@@ -4,7 +4,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as claims from './claims';
 
-const files = ['README.md', 'README.ko.md', ...readdirSync('docs').map((f) => `docs/${f}`)];
+const files = [
+  'README.md',
+  'README.ko.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const read = (file: string) => readFileSync(file, 'utf8');
 // What the Quick start and the chapter's steps may set in bold besides dashboards: Grafana's own labels (menus,
 // buttons, data sources) and the Quick start's few emphases.

@@ -11,5 +11,5 @@ export const launchChromium = (): Promise<Browser> =>
     args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
   });
 
-/** Where the lobby's tests write a screenshot of each step (gitignored); `npm run screenshot` keeps one. */
+/** Where the lobby's test writes a screenshot of each step (gitignored); `npm run screenshot` keeps the last one. */
 export const screenshotDir = 'test/output/lobby';
