@@ -44,7 +44,7 @@ describe('README.md, README.ko.md and docs/', () => {
 
   it('the chapter’s steps name in bold only dashboards and Grafana’s own labels', () => {
     const english = claims.sections(read('README.md'), ['Quick start', 'The chapter, step by step']);
-    const korean = claims.sections(read('README.ko.md'), ['빠른 시작', '챕터 따라하기']);
+    const korean = claims.sections(read('README.ko.md'), ['빠른 시작', '챕터 따라 하기']);
     expect([...claims.checkBoldNames(english, labels), ...claims.checkBoldNames(korean, labels)]).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe('README.md, README.ko.md and docs/', () => {
     const english = claims.namedThings(
       claims.sections(read('README.md'), ['Quick start', 'The chapter, step by step']),
     );
-    const korean = claims.namedThings(claims.sections(read('README.ko.md'), ['빠른 시작', '챕터 따라하기']));
+    const korean = claims.namedThings(claims.sections(read('README.ko.md'), ['빠른 시작', '챕터 따라 하기']));
     expect(english.commands.length).toBeGreaterThan(10);
     expect(korean).toEqual(english);
   });
