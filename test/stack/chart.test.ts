@@ -207,6 +207,7 @@ describe('charts/ticketing-sandbox', () => {
       postgres: [composeImage('postgres')],
       redis: [composeImage('redis')],
       'otel-collector': [composeImage('otel-collector')],
+      lobby: [composeImage('lobby')],
     });
     for (const image of Object.values(images).flat()) expect(image).toMatch(/^[^:]+:\d[\w.-]*$/);
   });
@@ -244,6 +245,31 @@ describe('charts/ticketing-sandbox', () => {
       expect(container.readinessProbe.httpGet.path, app).toBe('/health/ready');
       expect(container.ports[0].containerPort, app).toBe(Number(compose.services[app].environment.PORT));
     }
+  });
+
+  it('runs the lobby with the environment compose gives it, at the services’ full cluster names', async () => {
+    const env = envOf('lobby');
+    const composeEnv = compose.services.lobby.environment;
+    const cluster = (name: string, port: number) => `http://${name}.ticketing.svc.cluster.local:${port}`;
+    expect(Object.keys(env).sort()).toEqual(Object.keys(composeEnv).sort());
+    expect(env).toMatchObject({
+      LOBBY_LISTEN: composeEnv.LOBBY_LISTEN,
+      LOBBY_ROOT: composeEnv.LOBBY_ROOT,
+      LOBBY_RESOLVER: 'kube-dns.kube-system.svc.cluster.local',
+      USER_SERVICE_URL: cluster('user-service', 3003),
+      QUEUE_SERVICE_URL: cluster('queue-service', 3001),
+      TICKET_SERVICE_URL: cluster('ticket-service', 3002),
+      OTLP_HTTP_URL: cluster('otel-collector', 4318),
+      GRAFANA_PUBLIC_URL: 'http://localhost:3000',
+    });
+    // Every path nginx writes to is an emptyDir: the filled template, its caches, its pid file.
+    const container = find('Deployment', 'lobby').spec.template.spec.containers[0];
+    expect(container.volumeMounts.map((m: Manifest) => m.mountPath).sort()).toEqual(
+      ['/etc/nginx/conf.d', '/run', '/tmp', '/var/cache/nginx'].sort(),
+    );
+    expect(find('Service', 'lobby').spec.ports[0].port).toBe(8000);
+    const without = objectsOf(await template('--set', 'lobby.enabled=false'));
+    expect(without.filter((o) => o.metadata.name === 'lobby')).toEqual([]);
   });
 
   it('exposes nothing outside the cluster: every Service is a ClusterIP, named as the chapter reaches it', () => {
