@@ -4,10 +4,14 @@
 // test/images, named by compose.standins.yaml; Loki, Tempo, Pyroscope and Grafana answer their APIs' parts.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { outcome } from '../support/binaries';
 import { launchChromium } from '../support/browser';
+import { startNpmMirror } from '../support/npm-mirror';
 import { get, post, request } from '../support/http';
 import { eventually } from '../support/poll';
 
@@ -115,6 +119,46 @@ describe('the sandbox on a real Docker engine', () => {
       await succeeded(run('docker', ['run', '--rm', 'ticketing-standin/app:test', 'node', '-e', probe])),
     );
     expect(found.sort()).toEqual(['@nestjs/core', ...apps].sort());
+  });
+
+  it('builds behind an npm mirror with a CA of its own (NPM_REGISTRY, NPM_CA), and not without that CA', async () => {
+    const mirror = await startNpmMirror();
+    // The install stage alone, on the node stand-in, built as a user builds: `docker compose build --build-arg`.
+    const file = join(mkdtempSync(join(tmpdir(), 'mirror-')), 'compose.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name: 'ticketing-mirror',
+        services: {
+          deps: {
+            image: 'ticketing-standin/deps-mirror:test',
+            build: {
+              context: process.cwd(),
+              dockerfile: 'compose/Dockerfile',
+              target: 'deps',
+              network: 'host',
+              args: { NODE_IMAGE: 'ticketing-standin/node:24.22.3-bookworm' },
+            },
+          },
+        },
+      }),
+    );
+    const build = (...args: string[]) =>
+      run('docker', ['compose', '-f', file, 'build', '--build-arg', `NPM_REGISTRY=${mirror.url}`, ...args]);
+    try {
+      // npm cannot trust the mirror: it gives up (after its own retries) naming the certificate.
+      const untrusted = await build();
+      expect(untrusted.code).not.toBe(0);
+      expect(`${untrusted.stdout}${untrusted.stderr}`).toMatch(
+        /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT|unable to verify the first certificate/,
+      );
+      await succeeded(build('--build-arg', `NPM_CA=${mirror.ca}`));
+      // npm revalidates its cache against the mirror: the install went through it, not around it.
+      expect(mirror.requests).toBeGreaterThan(100);
+    } finally {
+      await mirror.stop();
+      await run('docker', ['image', 'rm', '--force', 'ticketing-standin/deps-mirror:test']);
+    }
   });
 
   it('`up -d --wait` leaves every container running, and every one with a healthcheck healthy', async () => {
