@@ -6,6 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 manifest=$root/otel-collector/builder-config.yaml
 version=$(sed -n 's/^  version: *//p' "$manifest")
+# ocb is released with the core modules, which a contrib patch release (0.165.1) does not bump.
+core=$(sed -n 's|.*go.opentelemetry.io/collector/receiver/otlpreceiver v||p' "$manifest")
 cache=${OTELCOL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ticketing-sandbox/otelcol}
 binary=$cache/$(sha256sum "$manifest" | cut -c1-16)/otelcol-ticketing
 if [[ -x $binary ]]; then
@@ -17,7 +19,7 @@ command -v go >/dev/null || { echo "build.sh: Go is needed to build the collecto
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "Building otelcol $version with ocb (once per machine; a few minutes)..." >&2
-GOBIN=$cache/bin go install "go.opentelemetry.io/collector/cmd/builder@v$version" >&2
+GOBIN=$cache/bin go install "go.opentelemetry.io/collector/cmd/builder@v$core" >&2
 sed "s|^dist:|dist:\n  output_path: $work/out|" "$manifest" >"$work/manifest.yaml"
 "$cache/bin/builder" --config "$work/manifest.yaml" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 mkdir -p "$(dirname "$binary")"
