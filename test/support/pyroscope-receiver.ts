@@ -64,6 +64,8 @@ function decode(body: Buffer) {
 export class PyroscopeReceiver {
   readonly profiles: ReceivedProfile[] = [];
   hang = false;
+  /** What /ready answers (503) while the server is not ready; ready when undefined. */
+  notReady: () => string | undefined = () => undefined;
   private server?: Server;
   private held: ServerResponse[] = [];
   url = '';
@@ -116,7 +118,10 @@ export class PyroscopeReceiver {
       ];
       return json(200, names.length ? { names } : {});
     }
-    if (url.pathname === '/ready') return void response.writeHead(200).end('ready\n');
+    if (url.pathname === '/ready') {
+      const waiting = this.notReady();
+      return void response.writeHead(waiting ? 503 : 200).end(`${waiting ?? 'ready'}\n`);
+    }
     json(404, { code: 'not_found', message: '404 page not found' });
   }
 

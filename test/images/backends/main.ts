@@ -32,11 +32,51 @@ const metrics = (backend: string, received: Received) =>
     '',
   ].join('\n');
 
+/** Go's durations as the configs write them: 0s, 500ms, 15s, 1m. */
+const seconds = (duration: string) =>
+  [...duration.matchAll(/([\d.]+)(ms|s|m|h)/g)].reduce(
+    (sum, [, n, unit]) => sum + Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms'],
+    0,
+  );
+
+interface Wait {
+  /** What the real /ready says meanwhile. */
+  says: string;
+  seconds: number;
+  /** Counted from the process' start; otherwise from the first /ready asked once the parts before it passed. */
+  fromStart?: boolean;
+}
+
+/**
+ * /ready as the real servers answer it: their parts asked in turn, the first not ready named. dskit's lifecycler
+ * says no until min_ready_duration after the first /ready that found its ring member up (ring/lifecycler.go), so
+ * one part's wait starts when the one before it passed, and the waits add up.
+ */
+function readiness(waits: Wait[]): () => string | undefined {
+  const started = Date.now();
+  const since: number[] = [];
+  return () => {
+    for (const [i, wait] of waits.entries()) {
+      since[i] ??= wait.fromStart ? started : Date.now();
+      if (Date.now() - since[i] < wait.seconds * 1000) return wait.says;
+    }
+    return undefined;
+  };
+}
+const lifecycler = (part: string, duration: string | undefined, fallback: string): Wait => {
+  const wait = seconds(duration ?? fallback);
+  return { says: `${part} not ready: waiting for ${wait}s after being ready`, seconds: wait };
+};
+let notReady: () => string | undefined = () => undefined;
+
 /** Common paths: /ready (the healthchecks) and /metrics; anything else is 404 as Go's mux says it. */
 const common =
   (backend: string, received: Received, handler: Handler): Handler =>
   (url, request, response) => {
-    if (url.pathname === '/ready') return send(response, 200, 'ready\n', 'text/plain');
+    if (url.pathname === '/ready') {
+      const waiting = notReady();
+      return send(response, waiting ? 503 : 200, `${waiting ?? 'ready'}\n`, 'text/plain');
+    }
     if (url.pathname === '/metrics')
       return send(response, 200, metrics(backend, received), 'text/plain; version=0.0.4');
     return handler(url, request, response);
@@ -111,6 +151,20 @@ function logQuery(expr: string): (labels: Record<string, string>, line: string) 
  * with its own trace_id is a stream of its own.
  */
 async function loki(): Promise<void> {
+  // pkg/loki/loki.go: the ingester, the pattern ingester (when enabled), then the query frontend, whose
+  // scheduler is first looked up one scheduler_dns_lookup_period after the start.
+  const config = parse(readFileSync('/etc/loki/loki.yaml', 'utf8'));
+  notReady = readiness([
+    lifecycler('Ingester', config.ingester?.lifecycler?.min_ready_duration, '15s'),
+    ...(config.pattern_ingester?.enabled
+      ? [lifecycler('Pattern Ingester', config.pattern_ingester.lifecycler?.min_ready_duration, '15s')]
+      : []),
+    {
+      says: 'Query Frontend not ready: not ready: number of schedulers this worker is connected to is 0',
+      seconds: seconds(config.frontend?.scheduler_dns_lookup_period ?? '10s'),
+      fromStart: true,
+    },
+  ]);
   const receiver = new OtlpReceiver();
   const labels = (log: ReceivedLog): Record<string, string> => ({
     ...Object.fromEntries(
@@ -168,7 +222,14 @@ async function loki(): Promise<void> {
 }
 
 async function pyroscope(): Promise<void> {
-  await new PyroscopeReceiver().start(4040, '0.0.0.0');
+  // pkg/pyroscope/pyroscope.go: the metastore (default 15 s), then the segment writer (default 30 s).
+  const config = parse(readFileSync('/etc/pyroscope/pyroscope.yaml', 'utf8'));
+  const receiver = new PyroscopeReceiver();
+  receiver.notReady = readiness([
+    lifecycler('metastore', config.metastore?.min_ready_duration, '15s'),
+    lifecycler('segment-writer', config.segment_writer?.lifecycler?.min_ready_duration, '30s'),
+  ]);
+  await receiver.start(4040, '0.0.0.0');
 }
 
 /**
