@@ -1,12 +1,13 @@
 // `npm run bench [-- part ...] [--quick] [--rounds=N]`: measurements, not tests. Each part prints a table and replaces its
 // own entry in bench/results.json and bench/results.md, dated; the other parts keep theirs, so a run of some parts never
 // loses the rest. Parts: overhead profile serialisation framework startup traffic seats faults freshness memory profiling stack
-// lobby.
+// lobby disk.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchContext, PartResult } from './context';
 import { faultsSurvived } from './faults-survived';
 import { differentialProfile } from './differential-profile';
+import { disk } from './disk';
 import { frameworkCost } from './framework-cost';
 import { lobby } from './lobby';
 import { freshness } from './freshness';
@@ -33,6 +34,7 @@ const parts = {
   profiling,
   stack,
   lobby,
+  disk,
 };
 
 function render(rows: string[][]): string {
