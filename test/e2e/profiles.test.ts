@@ -1,7 +1,7 @@
 // Continuous profiling to Pyroscope, against a receiver that speaks its ingest API as @pyroscope/nodejs uses
 // it (test/support/pyroscope-receiver.ts), decoding the pprof each upload carries.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase } from '../support/databases';
+import { createDatabase, freshRedis } from '../support/databases';
 import { post } from '../support/http';
 import { OtlpReceiver } from '../support/otlp-receiver';
 import { eventually } from '../support/poll';
@@ -33,6 +33,9 @@ describe('CPU and heap profiles of every service, to Pyroscope', () => {
   const start = async (address: string | undefined, extra: Record<string, string> = {}) => {
     const service = await RunningService.start('user-service', {
       DATABASE_URL: databaseUrl,
+      // A Redis db of its own, for the fault settings: never the default localhost:6379, which may be a running
+      // sandbox whose stored settings (cpuMs 0) would win over FAULT_CPU_MS.
+      REDIS_URL: await freshRedis(),
       FAULTS_ENABLED: 'true',
       FAULT_CPU_MS: '30',
       PYROSCOPE_FLUSH_INTERVAL_MS: '1000',
