@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { startEngine } from '../../test/support/engine';
 import { PartResult } from './context';
+import { engine, files } from './stack';
 
 const exec = promisify(execFile);
 const volumes = ['postgres', 'redis', 'loki', 'tempo', 'pyroscope', 'prometheus', 'grafana'];
@@ -16,18 +16,7 @@ const mb = (bytes: number) => bytes / 1e6;
 export async function disk(ctx: { quick: boolean }): Promise<PartResult> {
   const minutes = ctx.quick ? 5 : Number(process.env.BENCH_DISK_MINUTES ?? 60);
   const project = 'ticketing';
-  const env = {
-    ...process.env,
-    ...(await startEngine()).env,
-    COMPOSE_BAKE: 'false',
-  };
-  const files = [
-    'docker-compose.yml',
-    'test/engine/compose.standins.yaml',
-    process.env.BENCH_COMPOSE_FILE ?? [],
-  ]
-    .flat()
-    .flatMap((f) => ['-f', f]);
+  const env = await engine();
   const run = async (command: string, args: string[]) =>
     (await exec(command, args, { env, maxBuffer: 1 << 26 })).stdout;
   const compose = (...args: string[]) => run('docker', ['compose', ...files, '--profile', 'load', ...args]);

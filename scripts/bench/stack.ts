@@ -14,7 +14,8 @@ import { PartResult } from './context';
 import { median, spread } from './harness';
 
 const exec = promisify(execFile);
-const files = [
+/** `-f` for each compose file: ours, the stand-ins', and BENCH_COMPOSE_FILE's. */
+export const files = [
   'docker-compose.yml',
   'test/engine/compose.standins.yaml',
   process.env.BENCH_COMPOSE_FILE ?? [],
@@ -22,7 +23,8 @@ const files = [
   .flat()
   .flatMap((f) => ['-f', f]);
 
-async function engine(): Promise<NodeJS.ProcessEnv> {
+/** The environment docker and compose need for the engine of the engine test. */
+export async function engine(): Promise<NodeJS.ProcessEnv> {
   const { env } = await startEngine();
   return { ...process.env, ...env, COMPOSE_BAKE: 'false' };
 }
