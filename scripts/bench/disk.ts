@@ -10,16 +10,20 @@ import { PartResult } from './context';
 import { engine, files } from './stack';
 
 const exec = promisify(execFile);
-const volumes = ['postgres', 'redis', 'loki', 'tempo', 'pyroscope', 'prometheus', 'grafana'];
 const mb = (bytes: number) => bytes / 1e6;
 
 export async function disk(ctx: { quick: boolean }): Promise<PartResult> {
   const minutes = ctx.quick ? 5 : Number(process.env.BENCH_DISK_MINUTES ?? 60);
-  const project = 'ticketing';
   const env = await engine();
   const run = async (command: string, args: string[]) =>
     (await exec(command, args, { env, maxBuffer: 1 << 26 })).stdout;
   const compose = (...args: string[]) => run('docker', ['compose', ...files, '--profile', 'load', ...args]);
+  const config = JSON.parse(await compose('config', '--format', 'json')) as {
+    services: Record<string, { image: string; build?: { args?: Record<string, string> } }>;
+    volumes: Record<string, { name: string }>;
+  };
+  // Compose's named volumes, by their names on the engine (ticketing_postgres, ...).
+  const volumes = Object.keys(config.volumes);
   // Bytes on disk of each volume, as du counts them under the engine's data root.
   const sizes = async () => {
     const paths = (
@@ -28,7 +32,7 @@ export async function disk(ctx: { quick: boolean }): Promise<PartResult> {
         'inspect',
         '-f',
         '{{.Mountpoint}}',
-        ...volumes.map((v) => `${project}_${v}`),
+        ...Object.values(config.volumes).map((v) => v.name),
       ])
     )
       .trim()
@@ -57,9 +61,6 @@ export async function disk(ctx: { quick: boolean }): Promise<PartResult> {
   }
   await compose('down', '--volumes', '--remove-orphans');
   // What the build adds to its base image: the apps' image (node_modules and dist), the tools' and the lobby's.
-  const config = JSON.parse(await compose('config', '--format', 'json')) as {
-    services: Record<string, { image: string; build?: { args?: Record<string, string> } }>;
-  };
   const size = async (image: string) =>
     Number(await run('docker', ['image', 'inspect', '-f', '{{.Size}}', image]));
   const added: Record<string, number> = {};

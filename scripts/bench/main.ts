@@ -15,6 +15,7 @@ import { memory } from './memory';
 import { profiling } from './profiling';
 import { seatRace } from './seat-race';
 import { serialisation } from './serialisation';
+import { markdownTable as render } from './harness';
 import { stack } from './stack';
 import { startup } from './startup';
 import { telemetryOverhead } from './telemetry-overhead';
@@ -36,16 +37,6 @@ const parts = {
   lobby,
   disk,
 };
-
-function render(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join(' | ')} |`;
-  return [
-    line(rows[0]),
-    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
-    ...rows.slice(1).map(line),
-  ].join('\n');
-}
 
 interface Entry extends PartResult {
   /** The part's name on the command line. */

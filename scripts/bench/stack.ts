@@ -10,8 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { startEngine } from '../../test/support/engine';
 import { cpuProfileType } from '../traffic/grafana';
+import { PyroscopeClient } from '../verify/pyroscope';
 import { PartResult } from './context';
-import { median, spread } from './harness';
+import { markdownTable, median, spread } from './harness';
 
 const exec = promisify(execFile);
 /** `-f` for each compose file: ours, the stand-ins', and BENCH_COMPOSE_FILE's. */
@@ -172,15 +173,12 @@ export async function stack(ctx: { quick: boolean }): Promise<PartResult> {
     },
     notes: [
       `Real servers (images that are not stand-ins): ${real.join(', ') || 'none'}.`,
-      `Seconds from a join's response until each signal of it can be queried, ${fresh['trace in Tempo'].length} requests a second or two apart:\n\n${render([['signal', 'median s', 'min..max', 'n'], ...freshRows])}`,
+      `Seconds from a join's response until each signal of it can be queried, ${fresh['trace in Tempo'].length} requests a second or two apart:\n\n${markdownTable([['signal', 'median s', 'min..max', 'n'], ...freshRows])}`,
       `\`docker compose up -d --wait\` to every container healthy (volumes empty, images built): median ${up.median.toFixed(1)} s (${up.min.toFixed(1)}..${up.max.toFixed(1)}, ${rounds} rounds).`,
       `Memory is docker stats' usage (without the page cache), sampled about once a second during the surge: a peak shorter than that can be missed. The others are stand-in images (test/images): Postgres, Redis and nginx are Debian's, Loki, Tempo, Pyroscope and Grafana one small Node server, so their figures are not the real servers'.`,
     ],
   };
 }
-
-const render = (rows: string[][]) =>
-  rows.map((r, i) => `| ${r.join(' | ')} |${i ? '' : `\n|${r.map(() => ' --- |').join('')}`}`).join('\n');
 
 const ask = async (url: string, init?: RequestInit) => {
   const answer = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
@@ -200,6 +198,7 @@ const count = async (expr: string) =>
 async function freshness(samples: number, graph: boolean): Promise<Record<string, number[]>> {
   const server = 'traces_spanmetrics_calls_total{service="queue-service",span_kind="SPAN_KIND_SERVER"}';
   const edges = 'traces_service_graph_request_total{server="queue-service"}';
+  const pyroscope = new PyroscopeClient('http://127.0.0.1:4040');
   const seconds: Record<string, number[]> = {};
   for (let i = 0; i < samples; i++) {
     const name = `fresh-${randomBytes(4).toString('hex')}`;
@@ -233,21 +232,10 @@ async function freshness(samples: number, graph: boolean): Promise<Record<string
         ((await ask(`http://127.0.0.1:3100/loki/api/v1/query_range?${loki}`))?.data?.result?.length ?? 0) > 0,
       'span metric': async () => (await count(server)) > before.server,
       ...(graph && { 'service graph': async () => (await count(edges)) > before.edges }),
+      // A profile sent after the response, when the 15 s window holding the request ended.
       'profile in Pyroscope': async () =>
         (
-          (
-            await ask('http://127.0.0.1:4040/querier.v1.QuerierService/LabelValues', {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({
-                name: 'service_name',
-                matchers: [`{__profile_type__="${cpuProfileType}"}`],
-                // A profile sent after the response, when the 15 s window holding the request ended.
-                start: answered,
-                end: Date.now() + 60_000,
-              }),
-            })
-          )?.names ?? []
+          await pyroscope.services(cpuProfileType, answered, Date.now() + 60_000).catch((): string[] => [])
         ).includes('queue-service'),
     };
     await Promise.all(

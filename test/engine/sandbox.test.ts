@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { outcome } from '../support/binaries';
 import { launchChromium } from '../support/browser';
 import { startNpmMirror } from '../support/npm-mirror';
@@ -123,6 +123,8 @@ describe('the sandbox on a real Docker engine', () => {
 
   it('builds behind an npm mirror with a CA of its own (NPM_REGISTRY, NPM_CA), and not without that CA', async () => {
     const mirror = await startNpmMirror();
+    // The node stand-in that compose.standins.yaml gives the apps' build.
+    const nodeStandin = parse(readFileSync(override, 'utf8')).services['user-service'].build.args.NODE_IMAGE;
     // The install stage alone, on the node stand-in, built as a user builds: `docker compose build --build-arg`.
     const file = join(mkdtempSync(join(tmpdir(), 'mirror-')), 'compose.yaml');
     writeFileSync(
@@ -137,7 +139,7 @@ describe('the sandbox on a real Docker engine', () => {
               dockerfile: 'compose/Dockerfile',
               target: 'deps',
               network: 'host',
-              args: { NODE_IMAGE: 'ticketing-standin/node:24.22.3-bookworm' },
+              args: { NODE_IMAGE: nodeStandin },
             },
           },
         },

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'yaml';
+import { parseDuration } from '../../../scripts/traffic/options';
 import { OtlpReceiver, ReceivedLog, ReceivedSpan } from '../../support/otlp-receiver';
 import { PyroscopeReceiver } from '../../support/pyroscope-receiver';
 
@@ -32,12 +33,8 @@ const metrics = (backend: string, received: Received) =>
     '',
   ].join('\n');
 
-/** Go's durations as the configs write them: 0s, 500ms, 15s, 1m. */
-const seconds = (duration: string) =>
-  [...duration.matchAll(/([\d.]+)(ms|s|m|h)/g)].reduce(
-    (sum, [, n, unit]) => sum + Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms'],
-    0,
-  );
+/** A duration of the configs (0s, 500ms, 15s, 1m) in seconds; `key` names it in the error for any other form. */
+const seconds = (duration: string, key: string) => parseDuration(duration, key) / 1000;
 
 interface Wait {
   /** What the real /ready says meanwhile. */
@@ -64,7 +61,7 @@ function readiness(waits: Wait[]): () => string | undefined {
   };
 }
 const lifecycler = (part: string, duration: string | undefined, fallback: string): Wait => {
-  const wait = seconds(duration ?? fallback);
+  const wait = seconds(duration ?? fallback, `${part} min_ready_duration`);
   return { says: `${part} not ready: waiting for ${wait}s after being ready`, seconds: wait };
 };
 let notReady: () => string | undefined = () => undefined;
@@ -161,7 +158,7 @@ async function loki(): Promise<void> {
       : []),
     {
       says: 'Query Frontend not ready: not ready: number of schedulers this worker is connected to is 0',
-      seconds: seconds(config.frontend?.scheduler_dns_lookup_period ?? '10s'),
+      seconds: seconds(config.frontend?.scheduler_dns_lookup_period ?? '10s', 'scheduler_dns_lookup_period'),
       fromStart: true,
     },
   ]);
