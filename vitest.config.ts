@@ -23,6 +23,8 @@ export default defineConfig({
             'libs/**/*.spec.ts',
             'scripts/**/*.spec.ts',
             'test/docs/**/*.spec.ts',
+            // Checks that only read the repository's files (compose, chart, dashboards, rules, collector config).
+            'test/config/**/*.spec.ts',
           ],
         },
       },
