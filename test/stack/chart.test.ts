@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { drift } from '../../scripts/chart/sync';
 import { outcome, runAsync } from '../support/binaries';
 
 type Manifest = Record<string, any>;
@@ -92,10 +91,6 @@ describe('charts/ticketing-sandbox', () => {
       expect(result.code, result.stderr).toBe(1);
       expect(JSON.parse(result.stdout).error).toMatch(error);
     }
-  });
-
-  it('carries the current dashboards, rules, collector config and data sources (npm run chart:sync)', () => {
-    expect(drift()).toEqual([]);
   });
 
   it('gives the Grafana sidecar exactly the dashboards compose provisions, in the same folder', () => {
