@@ -68,6 +68,9 @@ describe(parseOptions.name, () => {
       faults: { leakMbPerSecond: 2, services: ['ticket-service'] },
     });
     expect(parseOptions(['--leak', '8'], {})).toMatchObject({ faults: { leakMbPerSecond: 8 } });
+    expect(parseOptions(['--scenario', 'leak', '--leak', '16'], {})).toMatchObject({
+      faults: { leakMbPerSecond: 16, services: ['ticket-service'] },
+    });
   });
 
   it('refuses bad input with a message naming the option', () => {

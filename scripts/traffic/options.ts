@@ -29,7 +29,8 @@ export const usage = `Usage: docker compose run --rm traffic [users] [options]
                          in the profiles)
   --leak MB              make every service hold MB more memory each second during the run, until its
                          container is OOM-killed and restarted (0..64)
-  --scenario NAME        chapter (default) | surge | slow-tickets | busy-tickets | errors | leak
+  --scenario NAME        chapter (default) | surge | slow-tickets | busy-tickets | errors | leak; the
+                         fault flags then change its faults on its service (--scenario leak --leak 16)
   -h, --help             this text
 
 Environment: USER_SERVICE_URL, QUEUE_SERVICE_URL, TICKET_SERVICE_URL (default localhost:3003/3001/3002),
@@ -116,8 +117,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): TrafficOpt
     ) {
       throw new UsageError(`--leak must be a whole number of MB a second up to 64 (got "${values.leak}")`);
     }
-    const services = ['user-service', 'queue-service', 'ticket-service'];
-    faults = { errorRate, delayMs, cpuMs, leakMbPerSecond, services };
+    // On a scenario, the flags change its faults on its services: `--scenario leak --leak 16` leaks faster.
+    const flags = Object.entries({ errorRate, delayMs, cpuMs, leakMbPerSecond });
+    faults = {
+      services: ['user-service', 'queue-service', 'ticket-service'],
+      ...preset.faults,
+      ...Object.fromEntries(flags.filter(([, value]) => value !== undefined)),
+    };
   }
   return {
     scenario,

@@ -63,5 +63,5 @@ export const scenarioHints: Record<
   errors: (o, r) =>
     `Errors: a fifth of queue-service's requests answer 503. Watch the 5xx rate and open an error trace (status = error): ${dashboardLink(o.urls.grafana, dashboards.overview, r)}`,
   leak: (o, r) =>
-    `Leak: ticket-service holds ${o.faults?.leakMbPerSecond ?? 2} MB more each second until its container is OOM-killed (about a minute and a half) and restarted. In Containers — USE, watch its memory reach 100 % of the limit, then OOM kills and Restarts go to 1: ${dashboardLink(o.urls.grafana, dashboards.use, r)}`,
+    `Leak: ticket-service holds ${o.faults?.leakMbPerSecond ?? 2} MB more each second until its container is OOM-killed (at 2 MB a second, in about a minute and a half) and restarted. In Containers — USE, watch its memory reach 100 % of the limit, then OOM kills and Restarts go to 1: ${dashboardLink(o.urls.grafana, dashboards.use, r)}`,
 };
