@@ -273,9 +273,9 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
     expect(metric).toMatchObject({ source: 'tempo', connection_type: 'database' });
   });
 
-  it('resolves edge latencies in milliseconds (histogram_buckets of tempo.yaml, 1 ms to 10 s)', async () => {
+  // test/config/backends.spec.ts holds those buckets to a millisecond; here Prometheus holds the edges in them.
+  it('resolves edge latencies in the histogram_buckets of tempo.yaml', async () => {
     const { histogram_buckets: buckets } = tempoServiceGraphSettings();
-    expect([buckets[0], buckets.at(-1)]).toEqual([0.001, 10]);
     for (const [client, server] of [
       ['queue-service', 'localhost'],
       ['user-service', '127.0.0.1'],

@@ -1,0 +1,54 @@
+// The repository's compose files, parsed once for the config specs: docker-compose.yml (anchors merged), the
+// servers' configs, and where each compose service listens, so that a spec checks wiring rather than values.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+export type Service = Record<string, any>;
+
+export const yamlFile = (path: string) => parse(readFileSync(path, 'utf8'), { merge: true });
+
+export const compose = yamlFile('docker-compose.yml');
+export const all = compose.services as Record<string, Service>;
+/** What `docker compose up` starts: every service outside a profile. */
+export const services = Object.fromEntries(Object.entries(all).filter(([, s]) => !s.profiles));
+/** The tools' services, under profiles `up` does not start. */
+export const tools = Object.fromEntries(Object.entries(all).filter(([, s]) => s.profiles));
+export const apps = ['queue-service', 'ticket-service', 'user-service'] as const;
+
+export const collectorText = readFileSync('otel-collector/config.yaml', 'utf8');
+export const collector = parse(collectorText);
+export const prometheus = yamlFile('compose/prometheus/prometheus.yml');
+export const tempo = yamlFile('compose/tempo/tempo.yaml');
+export const loki = yamlFile('compose/loki/loki.yaml');
+export const pyroscope = yamlFile('compose/pyroscope/pyroscope.yaml');
+
+/** A Go or Prometheus duration (`200ms`, `1s`, `1m`, `0s`) in milliseconds. */
+export function ms(duration: string): number {
+  const [, value, unit] = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(duration) ?? [];
+  if (!unit) throw new Error(`not a duration: ${duration}`);
+  return Number(value) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
+}
+
+const portsIn = (text: string) =>
+  [...text.matchAll(/(?:_PORT:-|0\.0\.0\.0:|listen_port: )(\d+)/g)].map((m) => m[1]);
+
+/** The container ports a compose service listens on: published, PORT, and those its own config opens. */
+export function listens(name: string): string[] {
+  const service = all[name];
+  const published = (service.ports ?? []).map((p: string) => p.split(':').at(-1));
+  const configs: Record<string, string> = {
+    'otel-collector': collectorText,
+    tempo: readFileSync('compose/tempo/tempo.yaml', 'utf8'),
+    loki: readFileSync('compose/loki/loki.yaml', 'utf8'),
+    pyroscope: readFileSync('compose/pyroscope/pyroscope.yaml', 'utf8'),
+  };
+  return [...published, service.environment?.PORT, ...portsIn(configs[name] ?? '')].filter(Boolean);
+}
+
+/** Why `url` (http://host:port/…) does not reach a compose service where it listens; undefined when it does. */
+export function unreachable(url: string): string | undefined {
+  const { hostname, port } = new URL(url);
+  if (!all[hostname]) return `${url}: no compose service ${hostname}`;
+  if (!listens(hostname).includes(port)) return `${url}: ${hostname} listens on ${listens(hostname)}`;
+  return undefined;
+}
