@@ -3,6 +3,9 @@
 import { writeFileSync } from 'node:fs';
 import { flow } from './flow';
 import { home } from './home';
+import { lobby } from './lobby';
+import { nodejs } from './nodejs';
+import { overview } from './overview';
 import { toJson } from './panels';
 import { pipeline } from './pipeline';
 import { use } from './use';
@@ -12,7 +15,10 @@ export const dashboardsDir = 'grafana/dashboards';
 /** Each file of grafana/dashboards and its text. */
 export const dashboards = (): Record<string, string> =>
   Object.fromEntries(
-    Object.entries({ flow, home, pipeline, use }).map(([name, builder]) => [`${name}.json`, toJson(builder)]),
+    Object.entries({ flow, home, lobby, nodejs, overview, pipeline, use }).map(([name, builder]) => [
+      `${name}.json`,
+      toJson(builder),
+    ]),
   );
 
 if (process.argv[1]?.endsWith('main.ts'))
