@@ -1,7 +1,7 @@
-// The Helm chart (charts/ticketing-sandbox) and the values for the upstream charts (charts/upstream), checked
-// here since no cluster runs in the test suite: `helm lint` and `helm template` with helm built from
-// the Go module proxy, every rendered object decoded strictly by its Kubernetes or prometheus-operator Go type
-// (scripts/k8s-validate), and the rendered objects compared with what compose runs.
+// The Helm chart (charts/ticketing-sandbox), checked here since no cluster runs in the test suite: `helm lint` and
+// `helm template` with helm built from the Go module proxy, every rendered object decoded strictly by its Kubernetes
+// or prometheus-operator Go type (scripts/k8s-validate), and the rendered objects compared with what compose runs.
+// What needs no helm (the upstream charts' values, the chart's links to the repository's files): test/config/chart.spec.ts.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -311,70 +311,5 @@ describe('charts/ticketing-sandbox', () => {
       { name: 'LOKI_OTLP_ENDPOINT', value: 'http://loki.monitoring.svc.cluster.local:3100/otlp' },
       { name: 'GOMEMLIMIT', value: compose.services['otel-collector'].environment.GOMEMLIMIT },
     ]);
-  });
-});
-
-describe('charts/upstream: values for the upstream charts', () => {
-  const values = (name: string) => parse(readFileSync(`charts/upstream/${name}.yaml`, 'utf8'));
-  const readme = readFileSync('docs/kubernetes.md', 'utf8');
-
-  it('pins each chart, and docs/kubernetes.md installs that very version', () => {
-    for (const [file, chartName] of [
-      ['kube-prometheus-stack', 'prometheus-community/kube-prometheus-stack'],
-      ['loki', 'grafana-community/loki'],
-      ['tempo', 'grafana-community/tempo'],
-    ]) {
-      const header = readFileSync(`charts/upstream/${file}.yaml`, 'utf8');
-      const version = header.match(new RegExp(`${chartName} --version (\\S+)`))?.[1];
-      expect(version, file).toMatch(/^\d+\.\d+\.\d+$/);
-      expect(readme, file).toContain(`${chartName} --version ${version}`);
-    }
-  });
-
-  it('has kube-prometheus-stack store exemplars, take remote writes, and pick up the sandbox’s objects', () => {
-    const { prometheus, grafana } = values('kube-prometheus-stack');
-    const flags = compose.services.prometheus.command as string[];
-    expect(flags).toContain('--enable-feature=exemplar-storage');
-    expect(prometheus.prometheusSpec.enableFeatures).toEqual(['exemplar-storage']);
-    expect(flags).toContain('--web.enable-remote-write-receiver');
-    expect(prometheus.prometheusSpec.enableRemoteWriteReceiver).toBe(true);
-    expect(prometheus.prometheusSpec).toMatchObject({
-      serviceMonitorSelectorNilUsesHelmValues: false,
-      ruleSelectorNilUsesHelmValues: false,
-    });
-    expect(grafana.sidecar.dashboards.folderAnnotation).toBe('grafana_folder');
-    expect(grafana.sidecar.datasources.defaultDatasourceEnabled).toBe(false);
-    expect(grafana.env.GF_PLUGINS_PREINSTALL).toBe(
-      compose.services.grafana.environment.GF_PLUGINS_PREINSTALL,
-    );
-    expect(grafana['grafana.ini'].dashboards.default_home_dashboard_path).toBe(
-      '/tmp/dashboards/Ticketing sandbox/home.json',
-    );
-  });
-
-  it('has Loki index `app` from OTLP and keep the limits of compose/loki/loki.yaml', () => {
-    const own = parse(readFileSync('compose/loki/loki.yaml', 'utf8'));
-    const { loki } = values('loki');
-    expect(loki.limits_config).toEqual(own.limits_config);
-    expect(loki.schemaConfig).toEqual(own.schema_config);
-    expect(loki.auth_enabled).toBe(false);
-  });
-
-  it('has Tempo make the service graph as compose/tempo/tempo.yaml, into kube-prometheus-stack’s Prometheus', () => {
-    const own = parse(readFileSync('compose/tempo/tempo.yaml', 'utf8'));
-    const { tempo } = values('tempo');
-    expect(tempo.metricsGenerator.processor.service_graphs).toEqual(
-      own.metrics_generator.processor.service_graphs,
-    );
-    expect(tempo.metricsGenerator.registry).toEqual(own.metrics_generator.registry);
-    expect(tempo.overrides.defaults).toEqual(own.overrides.defaults);
-    const [write] = own.metrics_generator.storage.remote_write;
-    expect(tempo.metricsGenerator.storage.remote_write).toEqual([
-      {
-        ...write,
-        url: 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090/api/v1/write',
-      },
-    ]);
-    expect(tempo.queryFrontend.query_end_cutoff).toBe(own.query_frontend.query_end_cutoff);
   });
 });

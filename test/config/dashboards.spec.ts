@@ -1,5 +1,5 @@
-// Static checks of Grafana's provisioning and dashboards (Grafana cannot run here): valid files, every uid
-// reference resolved, every query parsed by the upstream PromQL, LogQL and TraceQL grammars.
+// Static checks of Grafana's provisioning and of the dashboards scripts/dashboards writes: every uid reference
+// resolved, every link and variable found, every query parsed by the upstream PromQL, LogQL and TraceQL grammars.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -95,7 +95,7 @@ describe('Grafana data sources', () => {
 describe('Grafana dashboards', () => {
   const dashboards = loadDashboards();
 
-  it('are the seven the tools and the README link to, each with a unique uid, from now-15m', () => {
+  it('are the seven the tools and the README link to, none with an import placeholder', () => {
     expect(dashboards.map((d) => d.uid).sort()).toEqual([
       'ticketing-flow',
       'ticketing-home',
@@ -105,10 +105,9 @@ describe('Grafana dashboards', () => {
       'ticketing-pipeline',
       'ticketing-use',
     ]);
-    for (const dashboard of dashboards) {
-      expect(dashboard.time, dashboard.file).toEqual({ from: 'now-15m', to: 'now' });
+    // What Grafana's "Export for sharing externally" leaves in: pasted into the code, provisioning would fail.
+    for (const dashboard of dashboards)
       expect(JSON.stringify(dashboard), dashboard.file).not.toMatch(/\$\{DS_|__inputs/);
-    }
   });
 
   it('is home when Grafana opens, from the file compose mounts', () => {
@@ -117,16 +116,13 @@ describe('Grafana dashboards', () => {
     expect(dashboards.find((d) => d.file === file)?.uid).toBe('ticketing-home');
   });
 
-  it('are each linked from home, whose steps begin with the lobby in the browser and then Loki', () => {
+  it('are each linked from home, whose Explore link to the lobby’s logs carries the query', () => {
     const home = dashboards.find((d) => d.uid === 'ticketing-home')!;
     const [steps] = (home.panels ?? []).filter((p) => p.type === 'text') as Record<string, any>[];
     const content: string = steps.options.content;
     for (const { uid } of dashboards.filter((d) => d.uid !== home.uid))
       expect(content, uid).toContain(`(/d/${uid})`);
-    expect(content).toMatch(/^Be the user at http:\/\/localhost:8000\b[^\n]*find yourself in Loki/);
     expect(content).toContain(encodeURIComponent(JSON.stringify({ expr: '{app="lobby"}' }).slice(1, -1)));
-    // The traffic tool stays, for volume.
-    expect(content).toContain('`docker compose run --rm traffic`');
   });
 
   it('reference only provisioned data sources, by uid', () => {
@@ -168,22 +164,18 @@ describe('Grafana dashboards', () => {
     }
   });
 
-  it('show CPU flame graphs per selected service and the top functions in the Node.js dashboard, linked from home', () => {
+  it('show CPU flame graphs of the selected services, of the profile type spans link to, linked from home', () => {
     const nodejs = dashboards.find((d) => d.uid === 'ticketing-nodejs')!;
     const flames = (nodejs.panels ?? []).filter((p) => p.type === 'flamegraph') as Record<string, any>[];
-    expect(flames.map((p) => p.title)).toEqual([
-      'CPU flame graph · $app',
-      'Top functions by CPU, selected services',
-    ]);
-    expect(flames[0].repeat).toBe('app');
-    expect(flames[1].options.defaultView).toBe('topTable');
+    const variables = nodejs.templating!.list!.map((v) => v.name);
+    expect(flames.length).toBeGreaterThanOrEqual(1);
     for (const panel of flames) {
       expect(panel.description.length, panel.title).toBeGreaterThan(40);
+      if (panel.repeat) expect(variables).toContain(panel.repeat);
       expect(panel.targets[0]).toMatchObject({
         queryType: 'profile',
-        profileTypeId: 'wall:cpu:nanoseconds:wall:nanoseconds',
+        profileTypeId: byUid.tempo.jsonData!.tracesToProfiles.profileTypeId,
         labelSelector: '{service_name=~"$app"}',
-        datasource: { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
       });
     }
     const home = JSON.stringify(dashboards.find((d) => d.uid === 'ticketing-home'));
@@ -225,8 +217,6 @@ describe('Grafana dashboards', () => {
     const page = readFileSync('apps/lobby/web/main.ts', 'utf8');
 
     it('describes every panel', () => {
-      expect(panels.length).toBeGreaterThanOrEqual(8);
-      expect(panels.length).toBeLessThanOrEqual(12);
       for (const panel of panels) expect(panel.description?.length ?? 0, panel.title).toBeGreaterThan(40);
     });
 
