@@ -1,18 +1,30 @@
 // Telemetry that survives the pipeline's own outages: user-service under steady traffic, exporting through the
 // real collector to an OTLP receiver standing in for Tempo and Loki, with compose's OTEL_* settings. The
-// collector is stopped for 30 s (the SDKs hold what it could not take), then the receiver (the collector's
-// queue holds it); every span and log record of each window must arrive, counted against the requests made.
+// collector is stopped (the SDKs hold what it could not take), then the receiver (the collector's queue holds
+// it); every span and log record of each window must arrive, counted against the requests made. Each outage
+// lasts OUTAGE_SECONDS (3 by default; the bench runs it with 30), and at least until an export has failed.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestCollector } from '../support/collector';
 import { createDatabase } from '../support/databases';
 import { OtlpReceiver } from '../support/otlp-receiver';
+import { eventually } from '../support/poll';
 import { composeTelemetryEnv, RunningService } from '../support/services';
 
-const outageMs = 30_000;
+function outageSeconds(value = process.env.OUTAGE_SECONDS): number {
+  if (value === undefined || value === '') return 3;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600)
+    throw new Error(`OUTAGE_SECONDS must be a whole number of seconds from 1 to 600, not "${value}"`);
+  return seconds;
+}
 
-describe('a collector, then a Tempo and Loki, away for 30 s under traffic', () => {
+const outageMs = outageSeconds() * 1000;
+// The outage, the collector's backoff after it (up to half the outage again) and the deliveries: bounded.
+const timeout = 2 * outageMs + 120_000;
+
+describe(`a collector, then a Tempo and Loki, away for ${outageMs / 1000} s under traffic`, () => {
   let receiver: OtlpReceiver;
   let collector: TestCollector;
   let users: RunningService;
@@ -34,8 +46,18 @@ describe('a collector, then a Tempo and Loki, away for 30 s under traffic', () =
     await receiver?.stop();
   });
 
-  /** POST /users about ten times a second, each in a trace of our own, while `outage` runs; the trace ids. */
-  async function trafficDuring(outage: () => Promise<void>): Promise<Set<string>> {
+  const arrived = (traces: Set<string>) => ({
+    spans: new Set(receiver.spans.filter((s) => s.kind === 2 && traces.has(s.traceId)).map((s) => s.traceId)),
+    logs: new Set(receiver.logs.filter((l) => traces.has(l.traceId)).map((l) => l.traceId)),
+  });
+
+  /**
+   * POST /users about ten times a second, each in a trace of our own: until some have arrived, then through
+   * `outage`, then ten more. The trace ids, and how many requests were made while `outage` ran.
+   */
+  async function trafficDuring(
+    outage: () => Promise<void>,
+  ): Promise<{ traces: Set<string>; during: number }> {
     const traces = new Set<string>();
     let running = true;
     const requests = (async () => {
@@ -51,56 +73,70 @@ describe('a collector, then a Tempo and Loki, away for 30 s under traffic', () =
         });
         expect(response.status).toBe(201);
         traces.add(traceId);
-        await sleep(100);
+        await sleep(100); // the pace of the traffic, not a wait for anything
       }
     })();
-    await sleep(2000);
+    await eventually(() => arrived(traces).spans.size >= 3, 'the first spans through the pipeline', 30_000);
+    const before = traces.size;
     await outage();
-    await sleep(2000);
+    const after = traces.size;
+    await eventually(() => traces.size >= after + 10, 'ten requests after the outage', 30_000);
     running = false;
     await requests;
-    return traces;
+    return { traces, during: after - before };
   }
 
+  /** Ends once `outageMs` has passed and `failed()` has found the exports that failed meanwhile. */
+  const outageUntil = (failed: () => boolean, what: string) =>
+    Promise.all([sleep(outageMs), eventually(failed, what, outageMs + 30_000)]);
+
   async function everyOneArrived(traces: Set<string>): Promise<void> {
-    const arrived = () => ({
-      spans: new Set(
-        receiver.spans.filter((s) => s.kind === 2 && traces.has(s.traceId)).map((s) => s.traceId),
-      ),
-      logs: new Set(receiver.logs.filter((l) => traces.has(l.traceId)).map((l) => l.traceId)),
-    });
-    await receiver
-      .waitFor(
-        () => arrived().spans.size === traces.size && arrived().logs.size === traces.size,
-        'every trace',
-        60_000,
-      )
-      .catch(() => undefined);
-    const { spans, logs } = arrived();
+    const all = () => arrived(traces).spans.size === traces.size && arrived(traces).logs.size === traces.size;
+    await eventually(all, 'every trace', outageMs + 60_000, 200).catch(() => undefined);
+    const { spans, logs } = arrived(traces);
     expect({ spans: spans.size, logs: logs.size }).toEqual({ spans: traces.size, logs: traces.size });
   }
 
-  it('the SDKs hold what a stopped collector could not take, and send it all once it is back', async () => {
-    const traces = await trafficDuring(async () => {
-      await collector.stop();
-      await sleep(outageMs);
-      await collector.start();
-    });
-    expect(traces.size).toBeGreaterThan(100);
-    await everyOneArrived(traces);
-    expect(users.lines.filter((l) => l.includes('holding them until the collector answers')).length).toBe(2);
-    expect(users.lines.some((l) => l.includes('Exporting spans works again'))).toBe(true);
-    expect(users.lines.some((l) => l.includes('Dropping the oldest'))).toBe(false);
-  });
+  it(
+    'the SDKs hold what a stopped collector could not take, and send it all once it is back',
+    async () => {
+      const holding = () => users.lines.filter((l) => l.includes('holding them until the collector answers'));
+      const { traces, during } = await trafficDuring(async () => {
+        await collector.stop();
+        // An export of each signal failed while the collector was away: the hold had something to hold.
+        await outageUntil(() => holding().length === 2, 'a failed export of spans and of logs');
+        await collector.start();
+      });
+      expect(during).toBeGreaterThan(0);
+      await everyOneArrived(traces);
+      expect(holding().length).toBe(2);
+      expect(users.lines.filter((l) => /Exporting (spans|logs) works again/.test(l)).length).toBe(2);
+      expect(users.lines.some((l) => l.includes('Dropping'))).toBe(false);
+    },
+    timeout,
+  );
 
-  it('the collector holds what a stopped Tempo and Loki could not take, and sends it all once they are back', async () => {
-    const port = Number(new URL(receiver.url).port);
-    const traces = await trafficDuring(async () => {
-      await receiver.stop();
-      await sleep(outageMs);
-      await receiver.start(port);
-    });
-    expect(traces.size).toBeGreaterThan(100);
-    await everyOneArrived(traces);
-  });
+  it(
+    'the collector holds what a stopped Tempo and Loki could not take, and sends it all once they are back',
+    async () => {
+      const port = Number(new URL(receiver.url).port);
+      // The collector's exporters say each failed attempt that they will retry, naming themselves.
+      const retrying = (exporter: string) =>
+        collector.output
+          .join('')
+          .split('\n')
+          .some((l) => l.includes('Will retry') && l.includes(exporter));
+      const { traces, during } = await trafficDuring(async () => {
+        await receiver.stop();
+        await outageUntil(
+          () => retrying('otlp_http/tempo') && retrying('otlp_http/loki'),
+          'a failed export to Tempo and to Loki',
+        );
+        await receiver.start(port);
+      });
+      expect(during).toBeGreaterThan(0);
+      await everyOneArrived(traces);
+    },
+    timeout,
+  );
 });
