@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { eventually } from '../../test/support/poll';
 import type { RunningService } from '../../test/support/services';
 
@@ -51,23 +49,6 @@ export function selfTime(profile: CpuProfile, by: 'package' | 'function'): Map<s
   });
   totals.delete('((idle))');
   return totals;
-}
-
-/**
- * Self time by owner in the newest .cpuprofile of `dir` (written by `node --cpu-prof`), busiest first, as a share
- * of the busy time and as µs per request over `requests`.
- */
-export function profileShares(dir: string, requests: number) {
-  const file = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .sort()
-    .at(-1);
-  if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-  const byOwner = selfTime(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 'package');
-  const busy = [...byOwner.values()].reduce((a, b) => a + b, 0);
-  return [...byOwner]
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, micros]) => ({ name, share: micros / busy, microsPerRequest: micros / requests }));
 }
 
 /**

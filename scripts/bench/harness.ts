@@ -1,19 +1,41 @@
 import autocannon from 'autocannon';
-import { ChildProcess, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../../test/support/services';
+import { Client } from 'pg';
 
-export interface Load {
-  rps: number;
-  /** Requests answered. */
-  requests: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
+export interface BenchContext {
+  databaseUrl: string;
+  redisUrl: string;
+  quick: boolean;
+  /** Rounds of alternating variants that `--rounds=N` asks for; each part has its own default otherwise. */
+  rounds?: number;
+}
+
+export interface PartResult {
+  part: string;
+  /** Rows of the printed table: the first is the header. */
+  table: string[][];
+  notes?: string[];
+}
+
+// The tests' ports (scripts/dev/servers.sh), so that the stack part's sandbox has 5432 / 6379 to itself.
+const admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
+const redis = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:56379/14';
+
+/** Postgres and Redis as the tests use them, and a database and Redis db of the benchmark's own. */
+export async function benchContext(quick: boolean, rounds?: number): Promise<BenchContext> {
+  execFileSync('bash', ['scripts/dev/servers.sh'], {
+    stdio: 'inherit',
+    env: { ...process.env, PG_PORT: new URL(admin).port, REDIS_PORT: new URL(redis).port },
+  });
+  const client = new Client({ connectionString: admin });
+  await client.connect();
+  await client.query('DROP DATABASE IF EXISTS ticketing_bench WITH (FORCE)');
+  await client.query('CREATE DATABASE ticketing_bench');
+  await client.end();
+  const databaseUrl = Object.assign(new URL(admin), { pathname: '/ticketing_bench' }).toString();
+  return { databaseUrl, redisUrl: redis, quick, rounds };
 }
 
 export interface LoadSpec {
@@ -23,19 +45,14 @@ export interface LoadSpec {
   next: () => { path: string; body?: unknown };
   connections: number;
   seconds: number;
-  timeoutSeconds?: number;
-  /** At most this many requests per second over all connections (unlimited when left out). */
-  rate?: number;
 }
 
 /** autocannon with a fixed number of connections for a fixed time. */
-export async function load(spec: LoadSpec): Promise<Load> {
+export async function load(spec: LoadSpec): Promise<{ rps: number; requests: number; p99: number }> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
     duration: spec.seconds,
-    timeout: spec.timeoutSeconds ?? 10,
-    ...(spec.rate ? { overallRate: spec.rate } : {}),
     requests: [
       {
         method: spec.method ?? 'GET',
@@ -47,16 +64,7 @@ export async function load(spec: LoadSpec): Promise<Load> {
       },
     ],
   });
-  return {
-    rps: result.requests.average,
-    requests: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-  };
+  return { rps: result.requests.average, requests: result.requests.total, p99: result.latency.p99 };
 }
 
 export const median = (values: number[]) => {
@@ -64,6 +72,17 @@ export const median = (values: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+
+/** Median and spread (min..max) of a figure over rounds. */
+export const spread = (values: number[]) => ({
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
+
+/** A difference with its sign: +4, -1, +0. */
+export const signed = (value: number, digits = 0): string =>
+  `${value < 0 ? '' : '+'}${value.toFixed(digits)}`;
 
 /** Rows as a Markdown table, the first row its header, each column padded to its widest cell. */
 export function markdownTable(rows: string[][]): string {
@@ -76,72 +95,20 @@ export function markdownTable(rows: string[][]): string {
   ].join('\n');
 }
 
-/** Median and spread (min..max) of a figure over rounds. */
-export const spread = (values: number[]) => ({
-  median: median(values),
-  min: Math.min(...values),
-  max: Math.max(...values),
-});
-
-export class OtlpSink {
-  url = '';
-  private process?: ChildProcess;
-
-  async start(port?: number): Promise<this> {
-    const chosen = port ?? (await freePort());
-    this.process = spawn(process.execPath, ['scripts/bench/otlp-sink.mjs'], {
-      env: { PORT: String(chosen) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await once(this.process.stdout!, 'data');
-    this.url = `http://127.0.0.1:${chosen}`;
-    return this;
-  }
-
-  async counts(): Promise<{ traces: number; logs: number; bytes: number }> {
-    return (await fetch(`${this.url}/counts`)).json() as never;
-  }
-
-  async stop(): Promise<void> {
-    if (this.process?.exitCode === null) {
-      this.process.kill('SIGTERM');
-      await once(this.process, 'exit');
-    }
-  }
-}
-
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/** An OTLP endpoint that takes every export unread, in a process of its own so that it costs the bench no CPU. */
+export async function otlpSink() {
+  const sink = spawn(process.execPath, ['scripts/bench/otlp-sink.mjs'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const [listening] = await once(sink.stdout!, 'data');
+  return {
+    url: `http://127.0.0.1:${Number(String(listening).split(' ')[1])}`,
+    async stop() {
+      sink.kill();
+      await once(sink, 'exit');
+    },
+  };
 }
-
-/** Runs `work` on `items` with at most `limit` in flight. */
-export async function inBatches<T, R>(
-  items: T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await work(items[i]);
-      }
-    }),
-  );
-  return results;
-}
-
-/** A difference with its sign: +4, -1, +0. */
-export const signed = (value: number, digits = 0): string =>
-  `${value < 0 ? '' : '+'}${value.toFixed(digits)}`;
 
 /** CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat (clock ticks of 10 ms). */
 export const cpuSeconds = (pid: number): number => {
@@ -149,42 +116,13 @@ export const cpuSeconds = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
-export const rssOf = (pid: number): number => {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-};
-
-/** Samples a process's RSS every 250 ms until the returned function is called, which gives the peak in bytes. */
-export function watchPeakRss(pid: number): () => number {
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
-  return () => {
-    clearInterval(sampler);
-    return peak;
-  };
-}
-
 /**
- * Loads a service after a 1 s warm-up (the JIT, the pools) and measures it meanwhile: its own CPU time per
- * request answered, and its peak RSS.
+ * Loads a service after a 1 s warm-up (the JIT, the pools) and measures its own CPU time per request answered:
+ * from /proc, so 10 ms ticks over tens of thousands of requests.
  */
-export async function cpuPerRequest(
-  pid: number,
-  spec: LoadSpec,
-): Promise<{ cpuMicros: number; rps: number; p99: number; peakRssBytes: number }> {
+export async function cpuPerRequest(pid: number, spec: LoadSpec) {
   await load({ ...spec, seconds: 1 });
-  const peakRss = watchPeakRss(pid);
   const before = cpuSeconds(pid);
   const result = await load(spec);
-  const cpu = cpuSeconds(pid) - before;
-  return {
-    cpuMicros: (cpu * 1e6) / (result.rps * spec.seconds),
-    rps: result.rps,
-    p99: result.p99,
-    peakRssBytes: peakRss(),
-  };
+  return { ...result, cpuMicros: ((cpuSeconds(pid) - before) * 1e6) / result.requests };
 }

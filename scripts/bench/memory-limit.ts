@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,10 +11,7 @@ export class MemoryCgroup {
   readonly path: string;
   private readonly v2: boolean;
 
-  constructor(
-    name: string,
-    readonly limitBytes: number,
-  ) {
+  constructor(name: string, limitBytes: number) {
     const v1 = '/sys/fs/cgroup/memory';
     this.v2 = !existsSync(v1);
     this.path = join(this.v2 ? '/sys/fs/cgroup' : v1, name);
@@ -23,20 +20,11 @@ export class MemoryCgroup {
     if (!this.v2) writeFileSync(join(this.path, 'memory.max_usage_in_bytes'), '0');
   }
 
-  /** `sh -c` arguments that join the cgroup, then exec `command`. */
-  private inside(command: string, args: string[]): string[] {
-    const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-    return ['-c', `echo $$ > ${join(this.path, 'cgroup.procs')} && exec ${quoted}`];
-  }
-
-  /** Starts `command` inside the cgroup. */
+  /** Starts `command` inside the cgroup: a shell joins it, then execs the command. */
   spawn(command: string, args: string[], env: NodeJS.ProcessEnv) {
-    return spawn('sh', this.inside(command, args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  }
-
-  /** Runs `command` inside the cgroup to its end; its stdout. */
-  run(command: string, args: string[]): string {
-    return execFileSync('sh', this.inside(command, args), { encoding: 'utf8' });
+    const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const script = `echo $$ > ${join(this.path, 'cgroup.procs')} && exec ${quoted}`;
+    return spawn('sh', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** The most the cgroup ever used, and how often the kernel killed something in it for memory. */
