@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { get, post } from './http';
+import { eventually } from './poll';
 import type { Stack } from './services';
 
 export async function registerUser(stack: Stack, name?: string): Promise<{ id: string; name: string }> {
@@ -19,13 +20,11 @@ export async function waitForAdmission(
   userId: string,
   timeoutMs = 20_000,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const admitted = async () => {
     const { status, body } = await get(`${queueUrl}/queue/status/${userId}`);
-    if (status === 200 && body.status === 'admitted') return body.admissionToken as string;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`user ${userId} was not admitted within ${timeoutMs} ms`);
+    return status === 200 && body.status === 'admitted' && (body.admissionToken as string);
+  };
+  return eventually(admitted, `admission of user ${userId}`, timeoutMs);
 }
 
 /** Register -> join -> admitted: the admission token of a new user. */

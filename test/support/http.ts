@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { eventually } from './poll';
 
 export interface JsonResponse<T = any> {
   status: number;
@@ -38,14 +39,14 @@ export const get = <T = any>(url: string) => request<T>('GET', url);
 
 /** Polls `url` until it answers 200, the process exits, or `timeoutMs` passes; true when it answered 200. */
 export async function answersOk(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const status = await fetch(url).then(
-      (r) => r.status,
-      () => 0,
+  const ok = async () => {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    return (
+      (await fetch(url).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
     );
-    if (status === 200) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
+  };
+  return eventually(ok, `200 from ${url}`, timeoutMs, 200).catch(() => false);
 }
