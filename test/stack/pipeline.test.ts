@@ -363,19 +363,13 @@ describe('services -> real collector -> Tempo / Loki stand-ins, and the real Pro
       'rate(http_request_duration_seconds_count{status_code=~"5.."}[1m])',
       'histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[1m]))',
     ]) {
-      const apps = new Set((await prometheus.query(expr)).map((s) => s.metric.app));
-      expect([...apps].sort(), expr).toEqual([...apps].sort().filter((a) => apps.has(a)));
-      for (const app of ['queue-service', 'user-service', 'ticket-service'])
-        expect(apps.has(app), `${expr} for ${app}`).toBe(true);
+      const answered = new Set((await prometheus.query(expr)).map((s) => s.metric.app));
+      for (const app of apps) expect(answered.has(app), `${expr} for ${app}`).toBe(true);
     }
   });
 
-  it('evaluates the recording rules for every app', async () => {
-    for (const app of apps) await prometheus.waitFor(`app:http_requests:rate5m{app="${app}"}`);
-    await prometheus.waitFor('app:http_request_duration_seconds:p95_5m');
-  });
-
   it('evaluates every rule without error, and every recording rule has series after the traffic', async () => {
+    for (const app of apps) await prometheus.waitFor(`app:http_requests:rate5m{app="${app}"}`);
     const { data } = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
       data: { groups: { rules: { name: string; type: string; health: string; lastError?: string }[] }[] };
     };
