@@ -6,7 +6,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
   children?: number[];
 }
-export interface CpuProfile {
+interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];

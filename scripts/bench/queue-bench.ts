@@ -12,7 +12,7 @@ export const routeNames = {
   notFound: 'GET /queue/status/:id, unknown id (404)',
   join: 'POST /queue/join',
 } as const;
-export type RouteName = (typeof routeNames)[keyof typeof routeNames];
+type RouteName = (typeof routeNames)[keyof typeof routeNames];
 
 /**
  * The setup most NestJS and OpenTelemetry-demo services use, for the parts that compare ours with it: NodeSDK with
@@ -68,12 +68,12 @@ export async function queueBench(ctx: BenchContext) {
     /** queue-service with compose's telemetry settings, exporting to the real collector, and `env` over them. */
     startQueue,
     specs: {
-      // Joining again is answered with the same position (join is idempotent), so each round asks the same.
       [routeNames.status]: {
         connections: 10,
         next: () => ({ path: `/queue/status/${ids[i++ % ids.length]}` }),
       },
       [routeNames.notFound]: { connections: 10, next: () => ({ path: `/queue/status/${randomUUID()}` }) },
+      // Joining again is answered with the same position (join is idempotent), so each round asks the same.
       [routeNames.join]: {
         method: 'POST' as const,
         connections: 10,
