@@ -1,6 +1,6 @@
-// Read by `npm test` (vitest run). Four projects: unit specs beside the code, e2e against the built
-// services on real Postgres/Redis, static + live checks of the stack's configs, and the whole sandbox on a
-// real Docker engine.
+// Read by `npm test` (vitest run). Four projects, by what they need: unit (Node alone: specs beside the code,
+// the docs, and test/config's parsed configs), e2e against the built services on real Postgres/Redis, stack
+// (the configs run by the Go-built collector, promtool, compose-go and helm), and the sandbox on a Docker engine.
 import { join } from 'node:path';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
