@@ -9,7 +9,7 @@ const volumeOf = (service: string) =>
   services[service].volumes.find((v: string) => v.startsWith(`${service}:`)).split(':')[1] as string;
 
 describe('compose/loki/loki.yaml', () => {
-  it('keeps app as an index label and the rest as structured metadata, on the volume, with patterns, telling no one', () => {
+  it('keeps app as an index label and the rest as structured metadata, on the volume, with patterns', () => {
     expect(loki.schema_config.configs.at(-1)).toMatchObject({ store: 'tsdb', object_store: 'filesystem' });
     expect(loki.limits_config.allow_structured_metadata).toBe(true);
     expect(loki.limits_config.otlp_config.resource_attributes.attributes_config).toContainEqual({
@@ -18,19 +18,17 @@ describe('compose/loki/loki.yaml', () => {
     });
     expect(loki.pattern_ingester.enabled).toBe(true);
     expect(loki.common.path_prefix).toBe(volumeOf('loki'));
-    expect(loki.analytics.reporting_enabled).toBe(false);
   });
 });
 
 describe('compose/tempo/tempo.yaml', () => {
-  it('takes OTLP from other containers, keeps traces on the volume, and tells no one', () => {
+  it('takes OTLP from other containers, keeps traces on the volume', () => {
     for (const { endpoint } of Object.values(tempo.distributor.receivers.otlp.protocols) as {
       endpoint: string;
     }[])
       expect(endpoint).toMatch(/^0\.0\.0\.0:\d+$/);
     expect(tempo.storage.trace.backend).toBe('local');
     expect(tempo.storage.trace.wal.path.startsWith(`${volumeOf('tempo')}/`)).toBe(true);
-    expect(tempo.usage_report.reporting_enabled).toBe(false);
   });
 
   it('makes the service graph alone, Redis as a database, in millisecond buckets, written to Prometheus within seconds', () => {
@@ -73,13 +71,30 @@ describe('compose/tempo/tempo.yaml', () => {
 });
 
 describe('compose/pyroscope/pyroscope.yaml', () => {
-  it('is healthy by its own profilecli, keeps data on the volume, and sends nothing off the machine', () => {
+  it('is healthy by its own profilecli, keeps data on the volume', () => {
     const check = services.pyroscope.healthcheck.test as string[];
     expect(check[1]).toBe('/usr/bin/profilecli');
     expect(check.at(-1)).toBe(`--url=http://127.0.0.1:${pyroscope.server.http_listen_port}`);
     expect(pyroscope.storage.filesystem.dir.startsWith(`${volumeOf('pyroscope')}/`)).toBe(true);
-    expect(pyroscope.analytics.reporting_enabled).toBe(false);
+  });
+});
+
+describe('what the servers send off the machine', () => {
+  it('is nothing: no usage reports, update checks, news, key downloads or self-telemetry', () => {
+    expect([loki.analytics, tempo.usage_report, pyroscope.analytics].map((r) => r.reporting_enabled)).toEqual(
+      [false, false, false],
+    );
     expect(pyroscope.self_profiling.disable_push).toBe(true);
     expect(pyroscope.tracing.enabled).toBe(false);
+    // Grafana's Drilldown apps are the one download (test/config/compose.spec.ts), and never updated.
+    expect(services.grafana.environment).toMatchObject({
+      GF_ANALYTICS_REPORTING_ENABLED: 'false',
+      GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
+      GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
+      GF_NEWS_NEWS_FEED_ENABLED: 'false',
+      GF_SNAPSHOTS_EXTERNAL_ENABLED: 'false',
+      GF_PLUGINS_PUBLIC_KEY_RETRIEVAL_DISABLED: 'true',
+      GF_PLUGINS_PREINSTALL_AUTO_UPDATE: 'false',
+    });
   });
 });
