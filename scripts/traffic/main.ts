@@ -52,7 +52,9 @@ async function main(): Promise<number> {
   }
 
   const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
+  // `on`, not `once`: under `npm run` Ctrl-C reaches the tool twice (the terminal's, then tsx relays it), and a
+  // second one left to Node's default would kill it before the faults are restored and the summary printed.
+  process.on('SIGINT', () => stop.abort());
   let restoreFaults: () => Promise<void>;
   try {
     restoreFaults = await applyFaults(options);

@@ -14,6 +14,8 @@ const passed = ['accept', 'if-none-match', 'if-modified-since', 'npm-command', '
  * An npm mirror as a company runs one: HTTPS on 127.0.0.1, with a certificate of a CA of its own (made here with
  * openssl, for a day), passing every request on to registry.npmjs.org. It counts what it was asked.
  */
+export type NpmMirror = Awaited<ReturnType<typeof startNpmMirror>>;
+
 export async function startNpmMirror() {
   const dir = mkdtempSync(join(tmpdir(), 'npm-mirror-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
