@@ -39,10 +39,7 @@ describe('charts/upstream: values for the upstream charts', () => {
 
   it('has kube-prometheus-stack store exemplars, take remote writes, and pick up the sandbox’s objects', () => {
     const { prometheus, grafana } = values('kube-prometheus-stack');
-    const flags = compose.services.prometheus.command as string[];
-    expect(flags).toContain('--enable-feature=exemplar-storage');
     expect(prometheus.prometheusSpec.enableFeatures).toEqual(['exemplar-storage']);
-    expect(flags).toContain('--web.enable-remote-write-receiver');
     expect(prometheus.prometheusSpec.enableRemoteWriteReceiver).toBe(true);
     expect(prometheus.prometheusSpec).toMatchObject({
       serviceMonitorSelectorNilUsesHelmValues: false,

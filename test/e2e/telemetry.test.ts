@@ -4,6 +4,7 @@ import { createDatabase, freshRedis } from '../support/databases';
 import { waitForAdmission } from '../support/flow';
 import { get, post } from '../support/http';
 import { OtlpReceiver, ReceivedSpan } from '../support/otlp-receiver';
+import { eventually } from '../support/poll';
 import { freePort, RunningService, startStack, Stack } from '../support/services';
 
 const traceIdOf = (headers: Headers): string => {
@@ -202,14 +203,16 @@ describe('with the collector away', () => {
     const warnings = () => users.lines.filter((l) => l.includes('Cannot export'));
     // The exporter retries a refused batch with backoff (about 10 s in all on a quiet machine) before giving up
     // on it: keep the traffic going till then, for up to 90 s on a busy one.
-    const deadline = Date.now() + 90_000;
     let requests = 0;
-    while ((warnings().length < 2 || requests < 20) && Date.now() < deadline) {
-      expect((await post(`${users.url}/users`, {})).status).toBe(201);
-      requests++;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(requests).toBeGreaterThanOrEqual(20);
+    await eventually(
+      async () => {
+        expect((await post(`${users.url}/users`, {})).status).toBe(201);
+        return ++requests >= 20 && warnings().length >= 2;
+      },
+      'a warning for spans and one for logs, under traffic',
+      90_000,
+      50,
+    );
     expect(await users.stop()).toBe(0);
     expect(warnings().length).toBeGreaterThanOrEqual(1);
     expect(warnings().length).toBeLessThanOrEqual(2); // spans and logs, once each
