@@ -2,6 +2,7 @@
 // servers' configs, and where each compose service listens, so that a spec checks wiring rather than values.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { parseDuration } from '../../scripts/traffic/options';
 
 export type Service = Record<string, any>;
 
@@ -22,12 +23,8 @@ export const tempo = yamlFile('compose/tempo/tempo.yaml');
 export const loki = yamlFile('compose/loki/loki.yaml');
 export const pyroscope = yamlFile('compose/pyroscope/pyroscope.yaml');
 
-/** A Go or Prometheus duration (`200ms`, `1s`, `1m`, `0s`) in milliseconds. */
-export function ms(duration: string): number {
-  const [, value, unit] = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(duration) ?? [];
-  if (!unit) throw new Error(`not a duration: ${duration}`);
-  return Number(value) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!;
-}
+/** A Go or Prometheus duration (`200ms`, `1s`, `1m`, `0s`) in milliseconds, read as the traffic tool reads one. */
+export const ms = (duration: string): number => parseDuration(duration, duration);
 
 const portsIn = (text: string) =>
   [...text.matchAll(/(?:_PORT:-|0\.0\.0\.0:|listen_port: )(\d+)/g)].map((m) => m[1]);
