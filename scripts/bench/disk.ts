@@ -36,7 +36,7 @@ export async function disk(ctx: { quick: boolean }): Promise<PartResult> {
   await compose('down', '--volumes', '--remove-orphans');
 
   // Growth an hour over the second half of the run, after the first blocks and WAL segments are laid down.
-  const [half, last] = [rows[Math.floor(rows.length / 2)], rows.at(-1)!];
+  const [half, last] = [rows[Math.floor((rows.length - 1) / 2)], rows.at(-1)!];
   const perHour = volumes.map((_, i) => ((last[i + 1] - half[i + 1]) / (last[0] - half[0] || 1)) * 60);
   return {
     part: 'disk',
