@@ -1,20 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { FieldColorBuilder, FieldColorModeId } from '@grafana/grafana-foundation-sdk/dashboard';
-import {
-  bars,
-  graph,
-  instant,
-  logLines,
-  red,
-  Row,
-  series,
-  signal,
-  single,
-  thresholds,
-  ticketing,
-  traces,
-  units,
-} from './panels';
+import { bars, graph, logLines, Row, signal, single, thresholds, ticketing, traces, units } from './panels';
+import { instant, red, series } from './queries';
 
 const steps = [
   ['ticketing_users_registered_total', '1 · registered', 'registered'],

@@ -1,6 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as text from '@grafana/grafana-foundation-sdk/text';
-import { instant, red, signal, single, sources, ticketing, units } from './panels';
+import { signal, single, ticketing, units } from './panels';
+import { instant, red, sources } from './queries';
 
 /** A link that opens Explore on one query over the last 15 minutes. */
 function explore(datasource: { type: string; uid: string }, query: Record<string, unknown>): string {

@@ -1,18 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import {
-  graph,
-  grid,
-  instant,
-  logLines,
-  logql,
-  Row,
-  series,
-  signal,
-  single,
-  tableQuery,
-  ticketing,
-  units,
-} from './panels';
+import { graph, grid, logLines, Row, signal, single, ticketing, units } from './panels';
+import { instant, logql, series, tableQuery } from './queries';
 
 const client = 'service="lobby", span_kind="SPAN_KIND_CLIENT"';
 const server = 'service!="lobby", span_kind="SPAN_KIND_SERVER"';

@@ -1,18 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import {
-  flameGraph,
-  graph,
-  instant,
-  labelVariable,
-  Row,
-  series,
-  signal,
-  single,
-  tableQuery,
-  grid,
-  ticketing,
-  units,
-} from './panels';
+import { flameGraph, graph, labelVariable, Row, signal, single, grid, ticketing, units } from './panels';
+import { instant, series, tableQuery } from './queries';
 
 const selected = '{app=~"$app", instance=~"$instance"}';
 /** A prom-client series of each selected instance. */

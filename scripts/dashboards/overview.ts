@@ -1,21 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as nodeGraph from '@grafana/grafana-foundation-sdk/nodegraph';
-import {
-  grid,
-  graph,
-  labelVariable,
-  logLines,
-  red,
-  Row,
-  series,
-  serviceMap,
-  sources,
-  tableQuery,
-  thresholds,
-  ticketing,
-  traces,
-  units,
-} from './panels';
+import { grid, graph, labelVariable, logLines, Row, thresholds, ticketing, traces, units } from './panels';
+import { red, series, serviceMap, sources, tableQuery } from './queries';
 
 const perService = red(['app'], ['app=~"$app"'], '$__rate_interval');
 const perRoute = red(['app', 'method', 'route'], ['app=~"$app"'], '$__range');

@@ -1,29 +1,17 @@
-// What every dashboard shares, written once: the data sources, the queries' and panels' presets, the RED
-// queries, thresholds, links, variables, and the dashboard itself (ids, refIds and the grid filled in order).
+// The panels every dashboard shares, written once: their presets, thresholds, links, variables, and the
+// dashboard itself (ids, refIds and the grid filled in order). The queries are in queries.ts.
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import * as pyroscope from '@grafana/grafana-foundation-sdk/grafanapyroscope';
 import * as logs from '@grafana/grafana-foundation-sdk/logs';
-import * as loki from '@grafana/grafana-foundation-sdk/loki';
-import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
-import * as tempo from '@grafana/grafana-foundation-sdk/tempo';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { cpuProfile, logql, Query, sources, traceql } from './queries';
 export * as units from '@grafana/grafana-foundation-sdk/units';
 export { RowBuilder as Row } from '@grafana/grafana-foundation-sdk/dashboard';
 
-/** As grafana/provisioning/datasources/datasources.yaml provisions them. */
-export const sources = {
-  prometheus: { type: 'prometheus', uid: 'prometheus' },
-  loki: { type: 'loki', uid: 'loki' },
-  tempo: { type: 'tempo', uid: 'tempo' },
-  pyroscope: { type: 'grafana-pyroscope-datasource', uid: 'pyroscope' },
-};
-
-type Query = cog.Builder<cog.Dataquery> & { refId(refId: string): unknown };
 const withQueries = <P extends { datasource(d: common.DataSourceRef): P; withTarget(t: Query): P }>(
   panel: P,
   queries: Query[],
@@ -34,60 +22,6 @@ const withQueries = <P extends { datasource(d: common.DataSourceRef): P; withTar
   });
   return panel.datasource((queries[0].build() as unknown as { datasource: common.DataSourceRef }).datasource);
 };
-
-const promql = (expr: string, legend?: string) => {
-  const query = new prometheus.DataqueryBuilder()
-    .datasource(sources.prometheus)
-    .editorMode(prometheus.QueryEditorMode.Code)
-    .expr(expr);
-  return legend === undefined ? query : query.legendFormat(legend);
-};
-/** A PromQL query over the time range, one point per step. */
-export const series = (expr: string, legend?: string) => promql(expr, legend).range();
-/** A PromQL query at the end of the time range. */
-export const instant = (expr: string, legend?: string) => promql(expr, legend).instant();
-export const tableQuery = (expr: string) => instant(expr).format(prometheus.PromQueryFormat.Table);
-export const logql = (expr: string, legend?: string) => {
-  const query = new loki.DataqueryBuilder()
-    .datasource(sources.loki)
-    .editorMode(loki.QueryEditorMode.Code)
-    .expr(expr);
-  return (legend === undefined ? query : query.legendFormat(legend)).queryType('range');
-};
-export const traceql = (query: string) =>
-  new tempo.DataqueryBuilder()
-    .datasource(sources.tempo)
-    .queryType('traceql')
-    .query(query)
-    .limit(20)
-    .tableType(tempo.SearchTableType.Traces);
-export const serviceMap = () =>
-  new tempo.DataqueryBuilder().datasource(sources.tempo).queryType('serviceMap');
-export const cpuProfile = (labelSelector: string) =>
-  new pyroscope.DataqueryBuilder()
-    .datasource(sources.pyroscope)
-    .queryType('profile')
-    .profileTypeId('wall:cpu:nanoseconds:wall:nanoseconds')
-    .labelSelector(labelSelector)
-    .groupBy([]);
-
-/**
- * The RED queries of http_request_duration_seconds, summed by `by`. A ratio's `or ... * 0` (or `vector(0)`)
- * makes it 0 where there is traffic but no such status yet, rather than no value.
- */
-export function red(by: string[], matchers: string[], window: string, fn = 'rate') {
-  const sum = (labels: string[]) => (labels.length ? `sum by (${labels.join(', ')}) ` : 'sum');
-  const of = (metric: string, extra: string[] = [], labels = by) => {
-    const selector = [...matchers, ...extra].length ? `{${[...matchers, ...extra].join(', ')}}` : '';
-    return `${sum(labels)}(${fn}(http_request_duration_seconds_${metric}${selector}[${window}]))`;
-  };
-  return {
-    rate: of('count'),
-    ratio: (status: string) =>
-      `(${of('count', [`status_code=~"${status}"`])} or ${by.length ? `${of('count')} * 0` : 'vector(0)'}) / ${of('count')}`,
-    quantile: (q: number) => `histogram_quantile(${q}, ${of('bucket', [], [...by, 'le'])})`,
-  };
-}
 
 /** Absolute thresholds: the base colour, then each colour from its value up. */
 export const thresholds = (base: string, steps: Record<string, number>) =>

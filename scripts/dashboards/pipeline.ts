@@ -1,4 +1,5 @@
-import { graph, instant, Row, series, signal, ticketing, units } from './panels';
+import { graph, Row, signal, ticketing, units } from './panels';
+import { instant, series } from './queries';
 
 const perSecond = (title: string, description: string, ...queries: [string, string][]) =>
   graph(

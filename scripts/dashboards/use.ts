@@ -1,5 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { graph, instant, labelVariable, Row, series, signal, thresholds, ticketing, units } from './panels';
+import { graph, labelVariable, Row, signal, thresholds, ticketing, units } from './panels';
+import { instant, series } from './queries';
 
 // Each query asks kube-state-metrics (Kubernetes) first and compose's cAdvisor after, so one file serves both.
 const service = 'container=~"$service"';
