@@ -4,8 +4,7 @@ import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
+import { compose, loki as ownLoki, tempo as ownTempo } from './compose-files';
 
 describe('charts/ticketing-sandbox/files', () => {
   it('is the repository’s own rules, collector config and data sources, by symlink: one copy of each', () => {
@@ -56,27 +55,25 @@ describe('charts/upstream: values for the upstream charts', () => {
   });
 
   it('has Loki index `app` from OTLP and keep the limits of compose/loki/loki.yaml', () => {
-    const own = parse(readFileSync('compose/loki/loki.yaml', 'utf8'));
     const { loki } = values('loki');
-    expect(loki.limits_config).toEqual(own.limits_config);
-    expect(loki.schemaConfig).toEqual(own.schema_config);
+    expect(loki.limits_config).toEqual(ownLoki.limits_config);
+    expect(loki.schemaConfig).toEqual(ownLoki.schema_config);
   });
 
   it('has Tempo make the service graph as compose/tempo/tempo.yaml, into kube-prometheus-stack’s Prometheus', () => {
-    const own = parse(readFileSync('compose/tempo/tempo.yaml', 'utf8'));
     const { tempo } = values('tempo');
     expect(tempo.metricsGenerator.processor.service_graphs).toEqual(
-      own.metrics_generator.processor.service_graphs,
+      ownTempo.metrics_generator.processor.service_graphs,
     );
-    expect(tempo.metricsGenerator.registry).toEqual(own.metrics_generator.registry);
-    expect(tempo.overrides.defaults).toEqual(own.overrides.defaults);
-    const [write] = own.metrics_generator.storage.remote_write;
+    expect(tempo.metricsGenerator.registry).toEqual(ownTempo.metrics_generator.registry);
+    expect(tempo.overrides.defaults).toEqual(ownTempo.overrides.defaults);
+    const [write] = ownTempo.metrics_generator.storage.remote_write;
     expect(tempo.metricsGenerator.storage.remote_write).toEqual([
       {
         ...write,
         url: 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090/api/v1/write',
       },
     ]);
-    expect(tempo.queryFrontend.query_end_cutoff).toBe(own.query_frontend.query_end_cutoff);
+    expect(tempo.queryFrontend.query_end_cutoff).toBe(ownTempo.query_frontend.query_end_cutoff);
   });
 });

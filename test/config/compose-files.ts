@@ -16,12 +16,22 @@ export const services = Object.fromEntries(Object.entries(all).filter(([, s]) =>
 export const tools = Object.fromEntries(Object.entries(all).filter(([, s]) => s.profiles));
 export const apps = ['queue-service', 'ticket-service', 'user-service'] as const;
 
-export const collectorText = readFileSync('otel-collector/config.yaml', 'utf8');
-export const collector = parse(collectorText);
 export const prometheus = yamlFile('compose/prometheus/prometheus.yml');
-export const tempo = yamlFile('compose/tempo/tempo.yaml');
-export const loki = yamlFile('compose/loki/loki.yaml');
-export const pyroscope = yamlFile('compose/pyroscope/pyroscope.yaml');
+/** The text of each server's config, by compose service: its ports are read from it too. */
+const configTexts: Record<string, string> = {
+  'otel-collector': readFileSync('otel-collector/config.yaml', 'utf8'),
+  ...Object.fromEntries(
+    ['tempo', 'loki', 'pyroscope'].map((name) => [
+      name,
+      readFileSync(`compose/${name}/${name}.yaml`, 'utf8'),
+    ]),
+  ),
+};
+export const collectorText = configTexts['otel-collector'];
+export const collector = parse(collectorText);
+export const tempo = parse(configTexts.tempo, { merge: true });
+export const loki = parse(configTexts.loki, { merge: true });
+export const pyroscope = parse(configTexts.pyroscope, { merge: true });
 
 /** A Go or Prometheus duration (`200ms`, `1s`, `1m`, `0s`) in milliseconds, read as the traffic tool reads one. */
 export const ms = (duration: string): number => parseDuration(duration, duration);
@@ -33,13 +43,7 @@ const portsIn = (text: string) =>
 export function listens(name: string): string[] {
   const service = all[name];
   const published = (service.ports ?? []).map((p: string) => p.split(':').at(-1));
-  const configs: Record<string, string> = {
-    'otel-collector': collectorText,
-    tempo: readFileSync('compose/tempo/tempo.yaml', 'utf8'),
-    loki: readFileSync('compose/loki/loki.yaml', 'utf8'),
-    pyroscope: readFileSync('compose/pyroscope/pyroscope.yaml', 'utf8'),
-  };
-  return [...published, service.environment?.PORT, ...portsIn(configs[name] ?? '')].filter(Boolean);
+  return [...published, service.environment?.PORT, ...portsIn(configTexts[name] ?? '')].filter(Boolean);
 }
 
 /** Why `url` (http://host:port/…) does not reach a compose service where it listens; undefined when it does. */

@@ -6,11 +6,11 @@ import { parse } from 'yaml';
 import { flattenPanels } from '../../scripts/verify/grafana';
 import { dashboardQueries, loadDashboards } from '../support/dashboards';
 import { syntaxErrors, variableExpression } from '../support/grammars';
+import { compose, tempo as tempoConfig } from './compose-files';
 
 const datasources = parse(readFileSync('grafana/provisioning/datasources/datasources.yaml', 'utf8'))
   .datasources as { uid: string; type: string; url: string; jsonData?: Record<string, any> }[];
 const byUid = Object.fromEntries(datasources.map((d) => [d.uid, d]));
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
 
 describe('Grafana data sources', () => {
   it('provisions Prometheus, Loki, Tempo and Pyroscope under the fixed uids the tools link to', () => {
@@ -60,7 +60,6 @@ describe('Grafana data sources', () => {
       name: string;
       datasourceUid: string;
     }[];
-    const tempo = parse(readFileSync('compose/tempo/tempo.yaml', 'utf8'));
     const metricsSource = readFileSync('libs/common/src/metrics/http-metrics.ts', 'utf8');
     const labels = {
       // prom-client exemplars set by the apps
@@ -68,7 +67,7 @@ describe('Grafana data sources', () => {
       // the spanmetrics connector always names it trace_id (connector/spanmetricsconnector, exemplars)
       collector: 'trace_id',
       // Tempo's registry: trace_id_label_name, "traceID" unless set (modules/generator/registry/histogram.go)
-      tempo: tempo.overrides?.defaults?.metrics_generator?.trace_id_label_name ?? 'traceID',
+      tempo: tempoConfig.overrides?.defaults?.metrics_generator?.trace_id_label_name ?? 'traceID',
     };
     expect(labels.apps).toBe('trace_id');
     for (const [maker, label] of Object.entries(labels)) {

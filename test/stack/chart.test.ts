@@ -8,13 +8,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { outcome, runAsync } from '../support/binaries';
+import { apps, collectorText, compose, prometheus } from '../config/compose-files';
 
 type Manifest = Record<string, any>;
 
 const chart = 'charts/ticketing-sandbox';
-// With its anchors merged (`<<: *app`), as Compose reads it.
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
-const apps = ['user-service', 'queue-service', 'ticket-service'];
 const scratch = mkdtempSync(join(tmpdir(), 'chart-'));
 
 describe('charts/ticketing-sandbox', () => {
@@ -283,7 +281,6 @@ describe('charts/ticketing-sandbox', () => {
       expect(monitor.spec.selector.matchLabels).toEqual(find('Deployment', app).spec.selector.matchLabels);
       expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '2s' }]);
     }
-    const prometheus = parse(readFileSync('compose/prometheus/prometheus.yml', 'utf8'));
     const job = prometheus.scrape_configs.find((j: Manifest) => j.job_name === 'span-metrics');
     const spans = find('ServiceMonitor', 'otel-collector').spec.endpoints.find(
       (e: Manifest) => e.port === 'span-metrics',
@@ -301,9 +298,7 @@ describe('charts/ticketing-sandbox', () => {
   });
 
   it('runs the collector on compose’s config.yaml, pointed at the cluster’s Tempo and Loki', () => {
-    expect(find('ConfigMap', 'otel-collector').data['config.yaml']).toBe(
-      readFileSync('otel-collector/config.yaml', 'utf8'),
-    );
+    expect(find('ConfigMap', 'otel-collector').data['config.yaml']).toBe(collectorText);
     const container = find('Deployment', 'otel-collector').spec.template.spec.containers[0];
     expect(container.args).toEqual(compose.services['otel-collector'].command);
     expect(container.env).toEqual([

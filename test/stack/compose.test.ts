@@ -6,9 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { all, Service, services } from '../config/compose-files';
 
-type Service = Record<string, any>;
 const load = async (file: string) =>
   JSON.parse(
     (await promisify(execFile)('go', ['-C', 'scripts/compose-config', 'run', '.', resolve(file)])).stdout,
@@ -18,8 +17,7 @@ describe("docker-compose.yml through Compose's own loader (compose-go, schema an
   it('loads, with every anchor and merge resolved as compose resolves them', async () => {
     const project = await load('docker-compose.yml');
     // Compose leaves the services under a profile out of a project loaded without one.
-    const file = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
-    const up = Object.entries(file.services as Record<string, Service>).filter(([, s]) => !s.profiles);
+    const up = Object.entries(services);
     expect(Object.keys(project.services).sort()).toEqual(up.map(([name]) => name).sort());
     // Each app has the anchors' keys and its own, merged (compose-go's `<<` is not YAML 1.1's, nor are its
     // units: it gives mem_limit in bytes).
@@ -32,8 +30,8 @@ describe("docker-compose.yml through Compose's own loader (compose-go, schema an
       expect(loaded.healthcheck.test, name).toEqual(service.healthcheck.test);
     }
     // A healthcheck merged over the anchor keeps the anchor's timing and takes its own test.
-    expect(project.services.tempo.healthcheck.test).toEqual(file.services.tempo.healthcheck.test);
-    expect(project.services.tempo.healthcheck.start_period).toBe(file.services.loki.healthcheck.start_period);
+    expect(project.services.tempo.healthcheck.test).toEqual(all.tempo.healthcheck.test);
+    expect(project.services.tempo.healthcheck.start_period).toBe(all.loki.healthcheck.start_period);
   }, 300_000);
 
   it('rejects what compose would reject, so the check can fail', async () => {

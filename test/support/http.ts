@@ -48,5 +48,5 @@ export async function answersOk(url: string, child: ChildProcess, timeoutMs = 20
       )) === 200
     );
   };
-  return eventually(ok, `200 from ${url}`, timeoutMs, 200).catch(() => false);
+  return eventually(ok, `200 from ${url}`, timeoutMs).catch(() => false);
 }

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
-import { eventually } from './poll';
+import { answersOk } from './http';
 
 /** The OTEL_* settings docker-compose.yml gives every app (x-app-env): telemetry on, batching as in compose. */
 export function composeTelemetryEnv(): Record<string, string> {
@@ -85,18 +85,10 @@ export class RunningService {
   }
 
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
-    const ready = async () => {
-      if (this.process.exitCode !== null) throw new Error(`exited with ${this.process.exitCode}`);
-      return (
-        (await fetch(`${this.url}/health/ready`).then(
-          (r) => r.status,
-          () => 0,
-        )) === 200
+    if (!(await answersOk(`${this.url}/health/ready`, this.process, timeoutMs)))
+      throw new Error(
+        `${this.name} was not ready within ${timeoutMs} ms:\n${this.lines.slice(-20).join('\n')}`,
       );
-    };
-    await eventually(ready, `${this.name} ready`, timeoutMs).catch((error: Error) => {
-      throw new Error(`${error.message}:\n${this.lines.slice(-20).join('\n')}`);
-    });
   }
 
   waitForExit(): Promise<number | null> {
