@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { compose, megabytes as limitMb } from '../../test/config/compose-files';
 import { BenchContext, load, PartResult, spread } from './harness';
 import { MemoryCgroup } from './memory-limit';
 import { queueBench, routeNames } from './queue-bench';
@@ -13,9 +12,7 @@ const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
  */
 export async function memory(ctx: BenchContext): Promise<PartResult> {
   const seconds = ctx.quick ? 5 : 15;
-  const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true });
-  const limit = String(compose['x-app'].mem_limit);
-  const limitBytes = Number.parseInt(limit, 10) * 1024 * 1024 * (limit.endsWith('g') ? 1024 : 1);
+  const limitBytes = limitMb(String(compose['x-app'].mem_limit)) * 1024 * 1024;
   const nodeOptions = String(compose['x-app-env'].NODE_OPTIONS ?? '');
   const bench = await queueBench(ctx);
   const peaks: number[] = [];

@@ -33,6 +33,10 @@ export const tempo = parse(configTexts.tempo, { merge: true });
 export const loki = parse(configTexts.loki, { merge: true });
 export const pyroscope = parse(configTexts.pyroscope, { merge: true });
 
+/** A compose mem_limit (`256m`, `1g`) in MiB. */
+export const megabytes = (limit: string): number =>
+  Number.parseInt(limit, 10) * (limit.endsWith('g') ? 1024 : 1);
+
 /** A Go or Prometheus duration (`200ms`, `1s`, `1m`, `0s`) in milliseconds, read as the traffic tool reads one. */
 export const ms = (duration: string): number => parseDuration(duration, duration);
 

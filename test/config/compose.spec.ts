@@ -3,9 +3,18 @@
 // Compose's own loader (compose-go) reads it in test/stack/compose.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { all, apps, compose, listens, prometheus, services, tools, unreachable } from './compose-files';
+import {
+  all,
+  apps,
+  compose,
+  listens,
+  megabytes,
+  prometheus,
+  services,
+  tools,
+  unreachable,
+} from './compose-files';
 
-const megabytes = (limit: string) => Number.parseInt(limit, 10) * (limit.endsWith('g') ? 1024 : 1);
 // The only server without a Docker healthcheck, and why: the image holds the collector binary alone.
 const noHealthcheck = ['otel-collector'];
 const urls = (env: Record<string, string> = {}) =>
